@@ -1,0 +1,1 @@
+"""access: see ARCHITECTURE.md (planned; not built yet)."""

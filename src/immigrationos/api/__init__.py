@@ -1,0 +1,1 @@
+"""api: see ARCHITECTURE.md (planned; not built yet)."""

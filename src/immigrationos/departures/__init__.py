@@ -1,0 +1,1 @@
+"""departures: see ARCHITECTURE.md (planned; not built yet)."""

@@ -1,0 +1,38 @@
+"""The project's own exception types; front ends translate them into messages and exit codes."""
+
+from __future__ import annotations
+
+
+class ImmosError(Exception):
+    """Base of every error this system raises on purpose."""
+
+
+class ConfigurationError(ImmosError):
+    """A setting, catalog or parameter file is invalid."""
+
+
+class CatalogError(ConfigurationError):
+    """The source catalog is inconsistent or names an unknown source or field."""
+
+
+class ContextError(ImmosError):
+    """A service was called without a valid request context (actor and purpose)."""
+
+
+class IngestError(ImmosError):
+    """A whole file could not be ingested; the message names the file and the reason."""
+
+    def __init__(self, path: str, reason: str, *, field: str | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.field = field
+        where = f" (field {field!r})" if field else ""
+        super().__init__(f"{path}{where}: {reason}")
+
+
+class GenerationError(ImmosError):
+    """The synthetic-world parameters cannot produce a consistent world."""
+
+
+class StoreError(ImmosError):
+    """The store is missing, locked by another process, or of an incompatible version."""

@@ -1,0 +1,1 @@
+"""lifecycle: see ARCHITECTURE.md (planned; not built yet)."""

@@ -1,0 +1,1 @@
+"""priority: see ARCHITECTURE.md (planned; not built yet)."""

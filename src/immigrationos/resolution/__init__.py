@@ -1,0 +1,1 @@
+"""resolution: see ARCHITECTURE.md (planned; not built yet)."""

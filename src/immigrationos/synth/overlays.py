@@ -1,0 +1,208 @@
+"""What happens on top of a journey: criminal history, enforcement, self-departure, other agencies.
+
+Enforcement selects persons with a criminal record more often (the odds ratio of real arrest data),
+and the ground-truth flags are computed last, from the facts, never from the records.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from immigrationos.statuses import Category as C
+from immigrationos.statuses import ImmigrationStatus as S
+from immigrationos.synth.facts import DAY, Facts
+from immigrationos.synth.identity import UNAUTHORIZED
+from immigrationos.synth.journeys import YEAR
+from immigrationos.synth.names import NameBook
+from immigrationos.synth.params import WorldParams
+
+OFFENSES = np.array(["WEAPONS", "DRUG", "PROPERTY", "DUI", "FRAUD", "OTHER"], dtype=object)
+
+
+def _adult(f: Facts) -> np.ndarray:
+    return (f.as_of - f["dob"]) >= 18 * YEAR * DAY
+
+
+def criminal_history(f: Facts, params: WorldParams) -> None:
+    """Convictions, pending charges, violent offenses and criminal-organization membership."""
+    e = params.enforcement
+    unauth = np.isin(f["category"], list(UNAUTHORIZED)) & _adult(f)
+    others = ~np.isin(f["category"], list(UNAUTHORIZED)) & _adult(f)
+    draw = f.rng.random(f.n)
+    conv_p = np.where(unauth, e.conviction_unauthorized, e.conviction_others)
+    violent_p = np.where(unauth, e.violent_unauthorized, e.violent_others) / conv_p
+    convicted = (unauth | others) & (draw < conv_p)
+    pending = unauth & (draw >= conv_p) & (draw < conv_p + e.pending_charge_unauthorized)
+    f.strings("crim_kind", "crim_category")
+    f.put("crim_kind", convicted, "convicted")
+    f.put("crim_kind", pending, "pending")
+    f["crim_violent"] = f.chance(violent_p, convicted)
+    f["crim_org"] = f.chance(e.criminal_org_share_of_convicted, convicted & unauth)
+    f.put("crim_category", convicted | pending, OFFENSES[f.rng.integers(0, len(OFFENSES), f.n)])
+    f.put("crim_category", f["crim_violent"], "VIOLENT")
+    f.dates("crim_arrest_date", "crim_disposition_date")
+    since = np.maximum(f["dob"] + 18 * YEAR * DAY, np.where(np.isnat(f["entry_date"]), f["dob"], f["entry_date"]))
+    span = np.maximum((f.as_of - since) // DAY - 60, 1)
+    arrest = since + (f.rng.random(f.n) * span).astype(np.int64) * DAY
+    f.put("crim_arrest_date", convicted | pending, arrest)
+    f.put("crim_disposition_date", convicted, np.minimum(arrest + f.rng.integers(60, 400, f.n) * DAY, f.as_of - DAY))
+    f.put("fbi_number", convicted | pending, f["fbi_all"])
+    f["gang_db_false_flag"] = f.chance(0.05, (convicted | pending) & ~f["crim_org"])
+
+
+def _stage_weights(f: Facts, params: WorldParams) -> np.ndarray:
+    e = params.enforcement
+    criminal = f["crim_kind"] != None  # noqa: E711 - numpy elementwise
+    k = np.where(criminal, e.criminal_odds_ratio_for_enforcement, 1.0)
+    base = np.array([1 - e.in_proceedings - e.final_order - e.removed, e.in_proceedings, e.final_order, e.removed])
+    w = np.column_stack([np.full(f.n, base[0]), base[1] * k, base[2] * k, base[3] * k])
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def _notice_to_appear(f: Facts, mask: np.ndarray, lo: int, hi: int) -> None:
+    earliest = np.where(np.isnat(f["admit_until"]), f["entry_date"], np.maximum(f["entry_date"], f["admit_until"]))
+    nta = np.maximum(f.days_before(f.as_of, lo, hi), earliest + 30 * DAY)
+    f.put("nta_date", mask, np.minimum(nta, f.as_of - 20 * DAY))
+    f.put("a_number", mask, f["a_number_all"])
+    f.put("fin", mask, f["fin_all"])
+
+
+def _final_order(f: Facts, mask: np.ndarray) -> None:
+    _notice_to_appear(f, mask, 2 * YEAR, 8 * YEAR)
+    order = np.minimum(f["nta_date"] + f.rng.integers(120, 3 * YEAR, f.n) * DAY, f.as_of - 200 * DAY)
+    order = np.maximum(order, f["nta_date"] + 30 * DAY)
+    f.put("outcome_date", mask, order)
+    absentia = f.rng.random(f.n) < 0.55
+    f.put("court_outcome", mask, np.where(absentia, "IN_ABSENTIA_ORDER", "REMOVAL_ORDERED").astype(object))
+    appealed = f.chance(0.15, mask & ~absentia)
+    f.put("appeal_date", appealed, order + f.rng.integers(10, 30, f.n) * DAY)
+    f.put("appeal_decided", appealed, np.minimum(f["appeal_date"] + f.rng.integers(90, 500, f.n) * DAY, f.as_of - DAY))
+    f.put("status", mask, S.FINAL_ORDER)
+
+
+def enforcement(f: Facts, params: WorldParams) -> None:
+    """Proceedings, final orders (some reopened) and removals among the unprotected."""
+    m = f["category"] == C.UNAUTHORIZED_UNPROTECTED
+    w = _stage_weights(f, params)
+    cum = w.cumsum(axis=1)
+    u = f.rng.random(f.n)[:, None]
+    stage = (u > cum).sum(axis=1)
+    in_proc, final, removed = m & (stage == 1), m & (stage == 2), m & (stage == 3)
+    _notice_to_appear(f, in_proc, 30, 4 * YEAR)
+    f.put("hearing_date", in_proc, f.days_after(f.as_of, 20, 2 * YEAR))
+    f.put("status", in_proc, S.IN_REMOVAL_PROCEEDINGS)
+    _final_order(f, final | removed)
+    reopened = f.chance(params.enforcement.reopened_share_of_final_orders, final)
+    f.put("reopened_date", reopened, np.minimum(f["outcome_date"] + f.rng.integers(60, 700, f.n) * DAY, f.as_of - DAY))
+    f.put("hearing_date", reopened, f.days_after(f.as_of, 20, YEAR))
+    f.put("status", reopened, S.IN_REMOVAL_PROCEEDINGS)
+    after_order = np.maximum(f["outcome_date"], f["appeal_decided"].astype("datetime64[D]"))
+    after_order = np.where(np.isnat(f["appeal_decided"]), f["outcome_date"], after_order)
+    arrest = np.minimum(after_order + f.rng.integers(20, 900, f.n) * DAY, f.as_of - 100 * DAY)
+    f.put("arrest_date", removed, arrest)
+    f.put("detention_date", removed, arrest)
+    f.put("removal_date", removed, arrest + f.rng.integers(10, 90, f.n) * DAY)
+    f.put("status", removed, S.REMOVED)
+    arrested_in_proc = f.chance(0.4, in_proc)
+    f.put("arrest_date", arrested_in_proc, f["nta_date"])
+    f.put("detention_date", arrested_in_proc, f["nta_date"])
+    f.put("release_date", arrested_in_proc, f["nta_date"] + f.rng.integers(3, 120, f.n) * DAY)
+
+
+def self_departures(f: Facts, params: WorldParams) -> None:
+    """App registrants: most leave (an exit record or, failing it, an app confirmation), some withdraw,
+    some stay past their planned date, a few return after leaving."""
+    e = params.enforcement
+    eligible = np.isin(f["status"], [S.OVERSTAY, S.PRESENT_WITHOUT_ADMISSION, S.FINAL_ORDER, S.IN_REMOVAL_PROCEEDINGS])
+    share = f["category"] == C.UNAUTHORIZED_UNPROTECTED
+    p = e.self_departure_registration * np.isin(f["category"], list(UNAUTHORIZED)).mean() / max(share.mean(), 1e-9)
+    reg = f.chance(min(p, 1.0), eligible & share & _adult(f))
+    f.dates("sd_registered", "sd_planned", "sd_travel_arranged", "sd_departure_date", "sd_confirmed_date",
+            "sd_withdrawn_date", "sd_reentry_date")
+    f.flags("sd_exit_recorded", "sd_app_confirmed", "sd_departed")
+    registered = f.days_before(f.as_of, 20, 540)
+    f.put("sd_registered", reg, registered)
+    f.put("sd_planned", reg, registered + f.rng.integers(7, 60, f.n) * DAY)
+    outcome = f.rng.random(f.n)
+    withdrawn = reg & (outcome < e.self_departure_withdraws)
+    departure = f["sd_planned"] + f.rng.integers(-3, 21, f.n) * DAY
+    leaves = reg & ~withdrawn & (outcome < e.self_departure_withdraws + e.self_departure_departs) & (departure < f.as_of)
+    f.put("sd_withdrawn_date", withdrawn, registered + f.rng.integers(3, 60, f.n) * DAY)
+    f.put("sd_departed", leaves, True)
+    f.put("sd_departure_date", leaves, departure)
+    arranged = f.chance(0.85, leaves) | f.chance(0.3, reg & ~withdrawn & ~leaves)
+    f.put("sd_travel_arranged", arranged, registered + f.rng.integers(1, 6, f.n) * DAY)
+    exit_seen = f.chance(0.9, leaves)
+    f.put("sd_exit_recorded", exit_seen, True)
+    app = f.chance(0.8, leaves) | (leaves & ~exit_seen)
+    false_claim = f.chance(0.03, reg & ~leaves & ~withdrawn & (f["sd_planned"] < f.as_of))
+    f.put("sd_app_confirmed", app | false_claim, True)
+    f.put("sd_confirmed_date", app, departure + f.rng.integers(1, 14, f.n) * DAY)
+    f.put("sd_confirmed_date", false_claim, f["sd_planned"] + f.rng.integers(1, 14, f.n) * DAY)
+    f["sd_false_claim"] = false_claim
+    f["sd_confirmed_date"] = np.minimum(f["sd_confirmed_date"], f.as_of - DAY)
+    back = f.chance(e.self_departure_reenters, leaves & (departure < f.as_of - 60 * DAY))
+    f.put("sd_reentry_date", back, np.minimum(departure + f.rng.integers(30, 200, f.n) * DAY, f.as_of - DAY))
+    f.put("fin", back, f["fin_all"])
+    had_order = f["status"] == S.FINAL_ORDER
+    f.put("status", leaves & ~back, S.DEPARTED)
+    f.put("status", back & ~had_order, S.PRESENT_WITHOUT_ADMISSION)
+    f.put("departure_date", leaves, departure)
+    f.put("departure_recorded", exit_seen, True)
+
+
+def other_agencies(f: Facts) -> None:
+    """ITINs, tax filing, health enrollment and assisted housing at the coverage rates in
+    BASE_RATES section 7.3."""
+    adult = _adult(f)
+    no_ssn = f["ssn"] == None  # noqa: E711
+    unauth = np.isin(f["category"], list(UNAUTHORIZED))
+    itin = f.chance(0.5, unauth & adult & no_ssn)
+    f.put("itin", itin, f["itin_all"])
+    has_tin = (f["ssn"] != None) | itin  # noqa: E711
+    lawful_adult = adult & ~unauth & (f["category"] != C.VISITOR)
+    f["tax_filer"] = f.chance(np.where(unauth, 0.55, 0.8), has_tin & (adult & (unauth | lawful_adult)))
+    f["tax_years"] = f.rng.integers(1, 4, f.n)
+    child_usc = (f["category"] == C.US_CITIZEN_MIXED_HOUSEHOLD) & ~adult
+    p_hhs = np.select([child_usc, f["category"] == C.REFUGEE_ASYLEE, f["category"] == C.LPR], [0.4, 0.3, 0.05], 0.0)
+    f["hhs"] = f.chance(p_hhs)
+    heads = np.unique(f["household_head"][f["household_head"] >= 0])
+    hud_heads = heads[f.rng.random(len(heads)) < 0.005]
+    f["hud"] = np.isin(np.arange(f.n), hud_heads) | np.isin(f["household_head"], hud_heads)
+    f["hud"] |= f.chance(0.01, np.isin(f["category"], [C.LPR, C.NATURALIZED, C.REFUGEE_ASYLEE]))
+    f.dates("hhs_date", "hud_date")
+    f.put("hhs_date", f["hhs"], f.days_before(f.as_of, 10, 3 * YEAR))
+    f.put("hud_date", f["hud"], f.days_before(f.as_of, 10, 5 * YEAR))
+
+
+def aliases(f: Facts, params: WorldParams, book: NameBook) -> None:
+    """One fingerprint under a second biographic identity (deliberate aliases at encounters)."""
+    repeat = ~np.isnat(f["arrest_date"]) & ~np.isnat(f["encounter_date"])
+    has_fin = f["fin"] != None  # noqa: E711
+    p = np.where(repeat, params.noise.alias_repeat_encounters, params.noise.alias_overall)
+    alias = f.chance(p, has_fin)
+    f["alias"] = alias
+    f.strings("alias_given", "alias_family")
+    for group, pool in book.pools.items():
+        m = alias & (f["group"] == group)
+        k = int(m.sum())
+        if k:
+            f["alias_given"][m] = pool.given_male[f.rng.integers(0, len(pool.given_male), k)]
+            f["alias_family"][m] = pool.family[f.rng.integers(0, len(pool.family), k)]
+    f["alias_dob"] = np.where(alias & (f.rng.random(f.n) < 0.5), f["doc_dob"] + f.rng.integers(-900, 900, f.n) * DAY, f["doc_dob"])
+
+
+def truth_flags(f: Facts) -> None:
+    """The flags later layers are measured against, from facts alone."""
+    status = f["status"]
+    f["flag_citizen"] = status == S.US_CITIZEN
+    f["flag_lpr"] = status == S.LPR
+    f["flag_overstay"] = status == S.OVERSTAY
+    f["flag_violent_conviction"] = f["crim_violent"].copy()
+    f["flag_criminal_org"] = f["crim_org"].copy()
+    f["flag_pending_protection"] = f["pending_protection"] | np.isin(status, [S.PENDING_PROTECTION])
+    f["flag_final_order"] = np.isin(status, [S.FINAL_ORDER]) | ((status == S.DEPARTED) & ~np.isnat(f["outcome_date"]) & np.isnat(f["reopened_date"]))
+    f["flag_departed"] = status == S.DEPARTED
+    f["flag_removed"] = status == S.REMOVED
+    f["flag_minor"] = ~_adult(f)
+    f["flag_self_departure_registrant"] = ~np.isnat(f["sd_registered"])
