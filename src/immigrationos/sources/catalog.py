@@ -36,8 +36,7 @@ def parse_catalog(raw: dict[str, Any]) -> Catalog:
     """Validate a catalog document (already parsed from YAML)."""
     groups = raw.get("field_groups", {})
     sources = [
-        {**src, "fields": _expand_fields(src.get("fields", []), groups, ())}
-        for src in raw.get("sources", [])
+        {**src, "fields": _expand_fields(src.get("fields", []), groups, ())} for src in raw.get("sources", [])
     ]
     try:
         return Catalog.model_validate({"version": raw.get("version"), "sources": sources})

@@ -7,8 +7,7 @@ can never disagree about what really happened.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -83,3 +82,8 @@ def bijective_codes(index: np.ndarray, modulus: int, multiplier: int, offset: in
 def digits(codes: np.ndarray, width: int) -> np.ndarray:
     """Zero-padded decimal strings of integer codes."""
     return np.array([str(int(c)).zfill(width) for c in codes], dtype=object)
+
+
+def choose(condition: Any, yes: Any, no: Any) -> np.ndarray:
+    """``np.where`` for object columns, where ``None`` stands for a missing value."""
+    return np.asarray(np.where(condition, yes, no), dtype=object)

@@ -14,8 +14,12 @@ from immigrationos.synth.names import NameBook
 from immigrationos.synth.params import WorldParams
 
 UNAUTHORIZED = {
-    Category.UNAUTHORIZED_UNPROTECTED, Category.PENDING_ASYLUM, Category.PAROLE, Category.TPS,
-    Category.DACA, Category.OTHER_DEFERRED,
+    Category.UNAUTHORIZED_UNPROTECTED,
+    Category.PENDING_ASYLUM,
+    Category.PAROLE,
+    Category.TPS,
+    Category.DACA,
+    Category.OTHER_DEFERRED,
 }
 
 
@@ -145,15 +149,26 @@ def share_households(f: Facts) -> None:
         return
     heads = f.rng.choice(head_pool, len(members))
     f["household_head"][members] = heads
-    for col in ("family", "house", "street", "locality", "prev_house", "prev_street", "prev_locality",
-                "moved", "move_date"):
+    for col in (
+        "family",
+        "house",
+        "street",
+        "locality",
+        "prev_house",
+        "prev_street",
+        "prev_locality",
+        "moved",
+        "move_date",
+    ):
         f[col][members] = f[col][heads]
     f["group"][members] = f["group"][heads]
 
 
 def add_doppelgangers(f: Facts, params: WorldParams) -> None:
     """Copy the name and birth date of another person of the same origin onto a few persons."""
-    chosen = np.flatnonzero(f.chance(params.noise.doppelganger, f["category"] != Category.US_CITIZEN_MIXED_HOUSEHOLD))
+    chosen = np.flatnonzero(
+        f.chance(params.noise.doppelganger, f["category"] != Category.US_CITIZEN_MIXED_HOUSEHOLD)
+    )
     for i in chosen:
         peers = np.flatnonzero((f["group"] == f["group"][i]) & (f["sex"] == f["sex"][i]))
         j = int(f.rng.choice(peers))
@@ -182,14 +197,18 @@ def format_ssn(codes: np.ndarray) -> np.ndarray:
     area = np.where(area >= 666, area + 1, area)
     group = (codes // 9999) % 99 + 1
     serial = codes % 9999 + 1
-    return np.array([f"{a:03d}-{g:02d}-{s:04d}" for a, g, s in zip(area, group, serial, strict=True)], dtype=object)
+    return np.array(
+        [f"{a:03d}-{g:02d}-{s:04d}" for a, g, s in zip(area, group, serial, strict=True)], dtype=object
+    )
 
 
 def format_itin(codes: np.ndarray) -> np.ndarray:
     area = codes // (19 * 10_000) + 900
     group = (codes // 10_000) % 19 + 70
     serial = codes % 10_000
-    return np.array([f"{a:03d}-{g:02d}-{s:04d}" for a, g, s in zip(area, group, serial, strict=True)], dtype=object)
+    return np.array(
+        [f"{a:03d}-{g:02d}-{s:04d}" for a, g, s in zip(area, group, serial, strict=True)], dtype=object
+    )
 
 
 def assign_identifiers(f: Facts, person_index: np.ndarray, seed: int) -> None:

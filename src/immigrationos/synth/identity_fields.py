@@ -7,7 +7,7 @@ import pandas as pd
 
 from immigrationos.sources.models import SourceSpec
 from immigrationos.synth import noise
-from immigrationos.synth.facts import Facts
+from immigrationos.synth.facts import Facts, choose
 from immigrationos.synth.identity import Localities
 from immigrationos.synth.names import NameBook
 from immigrationos.synth.observe import ALIAS_SOURCES, DHS_GRADE, address_columns, unique_numbers
@@ -19,7 +19,10 @@ def _names(df: pd.DataFrame, f: Facts, pi: np.ndarray, source: str) -> None:
     given, family, dob = f["given"][pi].copy(), f["family"][pi].copy(), f["doc_dob"][pi].copy()
     if source in ALIAS_SOURCES:
         use_alias = f["alias"][pi] & (f.rng.random(len(pi)) < 0.5)
-        given[use_alias], family[use_alias] = f["alias_given"][pi][use_alias], f["alias_family"][pi][use_alias]
+        given[use_alias], family[use_alias] = (
+            f["alias_given"][pi][use_alias],
+            f["alias_family"][pi][use_alias],
+        )
         dob[use_alias] = f["alias_dob"][pi][use_alias]
     if source not in DHS_GRADE:
         true_dob = ~f["dob_placeholder"][pi] | (f.rng.random(len(pi)) < 0.5)
@@ -33,8 +36,12 @@ def _identifier(f: Facts, pi: np.ndarray, col: str, missing: float) -> np.ndarra
 
 def _format_a_number(values: np.ndarray, source: str, rng: np.random.Generator) -> np.ndarray:
     """Each agency writes A-numbers its own way; matching must normalise them."""
+
     def fmt(v: str, style: int) -> str:
-        return [f"A{v}", v, f"A-{v[:3]}-{v[3:6]}-{v[6:]}", f"{v[:3]}-{v[3:6]}-{v[6:]}", f"A{v.lstrip('0')}"][style]
+        return [f"A{v}", v, f"A-{v[:3]}-{v[3:6]}-{v[6:]}", f"{v[:3]}-{v[3:6]}-{v[6:]}", f"A{v.lstrip('0')}"][
+            style
+        ]
+
     styles = {"eoir_court": 3, "criminal_history": 4, "cbp_i94": 0, "uscis_benefits": 0, "ice_enforcement": 0}
     pick = rng.integers(0, 5, len(values))
     out = values.copy()
@@ -51,16 +58,23 @@ def _fields_by_role(df: pd.DataFrame, f: Facts, spec: SourceSpec, loc: Localitie
     if "street" in roles:
         for key, values in address_columns(f, loc, pi, at, 0.05 if dhs else 0.2).items():
             df[key] = values
-    simple = {"sex": "sex", "citizenship_country": "country", "birth_country": "country",
-              "passport_country": None, "middle_name": "middle"}
+    simple = {
+        "sex": "sex",
+        "citizenship_country": "country",
+        "birth_country": "country",
+        "passport_country": None,
+        "middle_name": "middle",
+    }
     for role, col in simple.items():
         if role in roles and col is not None:
             df[roles[role]] = f[col][pi]
     if "a_number" in roles:
-        df["a_number"] = _identifier(f, pi, "a_number", 0.0 if dhs else f.params.noise.a_number_missing_non_dhs)
+        df["a_number"] = _identifier(
+            f, pi, "a_number", 0.0 if dhs else f.params.noise.a_number_missing_non_dhs
+        )
     if "ssn" in roles:
         held = f["ssn_issue_date"][pi] <= at
-        ssn = np.where(held, f["ssn"][pi], None)
+        ssn = choose(held, f["ssn"][pi], None)
         df["ssn"] = noise.drop(ssn, f.params.noise.ssn_missing_non_ssa, f.rng)
     if "fin" in roles:
         df["fin"] = f["fin"][pi]
@@ -68,13 +82,15 @@ def _fields_by_role(df: pd.DataFrame, f: Facts, spec: SourceSpec, loc: Localitie
         df["fbi_number"] = f["fbi_number"][pi]
     if "passport_number" in roles:
         carried = f.rng.random(len(pi)) < (0.7 if spec.name == "self_departure_app" else 0.97)
-        df["passport_number"] = np.where(carried, f["passport"][pi], None)
-        df["passport_country"] = np.where(df["passport_number"].notna(), f["country"][pi], None)
+        df["passport_number"] = choose(carried, f["passport"][pi], None)
+        df["passport_country"] = choose(df["passport_number"].notna(), f["country"][pi], None)
 
 
 def _numbers(df: pd.DataFrame, f: Facts, spec: SourceSpec) -> None:
     gi = f["_gi"][df["_pi"].to_numpy()]
-    slot = df["_slot"].to_numpy(dtype=np.int64) if "_slot" in df.columns else np.zeros(len(df), dtype=np.int64)
+    slot = (
+        df["_slot"].to_numpy(dtype=np.int64) if "_slot" in df.columns else np.zeros(len(df), dtype=np.int64)
+    )
     names = spec.field_names
     if "admission_number" in names:
         df["admission_number"] = unique_numbers(gi, slot, 11, 0, f.params.seed)
@@ -86,7 +102,9 @@ def _numbers(df: pd.DataFrame, f: Facts, spec: SourceSpec) -> None:
         df["receipt_number"] = RECEIPT_PREFIXES[(gi + slot) % len(RECEIPT_PREFIXES)] + num
 
 
-def attach_identity(df: pd.DataFrame, f: Facts, spec: SourceSpec, loc: Localities, book: NameBook) -> pd.DataFrame:
+def attach_identity(
+    df: pd.DataFrame, f: Facts, spec: SourceSpec, loc: Localities, book: NameBook
+) -> pd.DataFrame:
     """Identity fields for every record of ``spec``, with that agency's noise."""
     pi = df["_pi"].to_numpy()
     dhs = spec.name in DHS_GRADE

@@ -15,18 +15,59 @@ from immigrationos.synth.facts import DAY, Facts
 
 YEAR = 365
 DATE_COLUMNS = (
-    "entry_date", "admit_until", "visa_issue", "visa_expiry", "departure_date", "ext_filed", "ext_until",
-    "adj_filed", "lpr_date", "nat_filed", "nat_date", "asylum_filed", "asylum_granted", "tp_filed",
-    "tp_start", "tp_end", "tp_initial_filed", "ead_filed", "nta_date", "hearing_date", "outcome_date",
-    "appeal_date", "appeal_decided", "reopened_date", "encounter_date", "arrest_date", "detention_date",
-    "release_date", "removal_date", "ssn_issue_date", "labor_cert_date",
+    "entry_date",
+    "admit_until",
+    "visa_issue",
+    "visa_expiry",
+    "departure_date",
+    "ext_filed",
+    "ext_until",
+    "adj_filed",
+    "lpr_date",
+    "nat_filed",
+    "nat_date",
+    "asylum_filed",
+    "asylum_granted",
+    "tp_filed",
+    "tp_start",
+    "tp_end",
+    "tp_initial_filed",
+    "ead_filed",
+    "nta_date",
+    "hearing_date",
+    "outcome_date",
+    "appeal_date",
+    "appeal_decided",
+    "reopened_date",
+    "encounter_date",
+    "arrest_date",
+    "detention_date",
+    "release_date",
+    "removal_date",
+    "ssn_issue_date",
+    "labor_cert_date",
 )
 STRING_COLUMNS = (
-    "entry_kind", "entry_class", "entry_mode", "visa_class", "lpr_via", "asylum_venue", "tp_kind",
-    "court_outcome", "ssa_code", "labor_program", "status",
+    "entry_kind",
+    "entry_class",
+    "entry_mode",
+    "visa_class",
+    "lpr_via",
+    "asylum_venue",
+    "tp_kind",
+    "court_outcome",
+    "ssa_code",
+    "labor_program",
+    "status",
 )
-FLAG_COLUMNS = ("departure_recorded", "ext_approved", "ext_pending", "asylum_in_court", "old_overstay",
-                "pending_protection")
+FLAG_COLUMNS = (
+    "departure_recorded",
+    "ext_approved",
+    "ext_pending",
+    "asylum_in_court",
+    "old_overstay",
+    "pending_protection",
+)
 
 
 def init_journeys(f: Facts) -> None:
@@ -165,7 +206,11 @@ def refugees(f: Facts) -> None:
     _admit(f, refugee, "refugee", "RE", f.days_before(f.as_of, 30, 360))
     _nonimmigrant_entry(f, asylee, f.days_before(f.as_of, 2 * YEAR, 6 * YEAR))
     f.put("asylum_venue", asylee, "affirmative")
-    f.put("asylum_filed", asylee, np.minimum(f["entry_date"] + f.rng.integers(30, 360, f.n) * DAY, f.as_of - YEAR * DAY))
+    f.put(
+        "asylum_filed",
+        asylee,
+        np.minimum(f["entry_date"] + f.rng.integers(30, 360, f.n) * DAY, f.as_of - YEAR * DAY),
+    )
     f.put("asylum_granted", asylee, f.days_before(f.as_of, 30, 360))
     _fin(f, m)
     _a_number(f, m)
@@ -191,8 +236,9 @@ def _ewi(f: Facts, mask: np.ndarray, when: np.ndarray, encountered: float) -> No
     _a_number(f, f.chance(0.7, seen))
 
 
-def _unlawful_entry(f: Facts, mask: np.ndarray, overstay_share: float, when: np.ndarray,
-                    encountered: float) -> tuple[np.ndarray, np.ndarray]:
+def _unlawful_entry(
+    f: Facts, mask: np.ndarray, overstay_share: float, when: np.ndarray, encountered: float
+) -> tuple[np.ndarray, np.ndarray]:
     overstay = f.chance(overstay_share, mask)
     _nonimmigrant_entry(f, overstay, when)
     ewi = mask & ~overstay
@@ -202,7 +248,9 @@ def _unlawful_entry(f: Facts, mask: np.ndarray, overstay_share: float, when: np.
 
 def unauthorized(f: Facts, overstay_share: float, encountered: float) -> None:
     m = f["category"] == C.UNAUTHORIZED_UNPROTECTED
-    overstay, ewi = _unlawful_entry(f, m, overstay_share, f.days_before(f.as_of, YEAR, 20 * YEAR), encountered)
+    overstay, ewi = _unlawful_entry(
+        f, m, overstay_share, f.days_before(f.as_of, YEAR, 20 * YEAR), encountered
+    )
     f.put("status", overstay, S.OVERSTAY)
     f.put("status", ewi, S.PRESENT_WITHOUT_ADMISSION)
     _ssn(f, f.chance(0.45, overstay), "B", f["entry_date"] + 60 * DAY)
@@ -271,7 +319,7 @@ def _protection(f: Facts, mask: np.ndarray, kind: str, filed: np.ndarray) -> Non
 def protected(f: Facts, overstay_share: float) -> None:
     for cat, kind in ((C.TPS, "TPS"), (C.OTHER_DEFERRED, "DEFERRED")):
         m = f["category"] == cat
-        overstay, _ = _unlawful_entry(f, m, overstay_share, f.days_before(f.as_of, 3 * YEAR, 15 * YEAR), 0.8)
+        _unlawful_entry(f, m, overstay_share, f.days_before(f.as_of, 3 * YEAR, 15 * YEAR), 0.8)
         filed = np.minimum(f["entry_date"] + f.rng.integers(200, 5 * YEAR, f.n) * DAY, f.as_of - YEAR * DAY)
         _protection(f, m, kind, filed)
     m = f["category"] == C.DACA

@@ -16,10 +16,19 @@ from faker import Faker
 from immigrationos.synth import name_tables as t
 
 LOCALES = {
-    "hispanic": ("es_MX", "es_CO", "es_ES"), "brazilian": ("pt_BR",), "haitian": ("fr_FR",),
-    "indian": ("en_IN",), "filipino": ("en_PH",), "vietnamese": ("vi_VN",), "west_african": ("yo_NG",),
-    "british": ("en_GB",), "german": ("de_DE",), "french": ("fr_FR",), "american": ("en_US",),
-    "russian": ("ru_RU",), "ukrainian": ("uk_UA",),
+    "hispanic": ("es_MX", "es_CO", "es_ES"),
+    "brazilian": ("pt_BR",),
+    "haitian": ("fr_FR",),
+    "indian": ("en_IN",),
+    "filipino": ("en_PH",),
+    "vietnamese": ("vi_VN",),
+    "west_african": ("yo_NG",),
+    "british": ("en_GB",),
+    "german": ("de_DE",),
+    "french": ("fr_FR",),
+    "american": ("en_US",),
+    "russian": ("ru_RU",),
+    "ukrainian": ("uk_UA",),
 }
 TOP10_SHARE = {"hispanic": 0.16, "american": 0.06, "filipino": 0.06, "indian": 0.10}
 FORCED_SURNAMES = {"vietnamese": {"Nguyễn": 0.38, "Trần": 0.10}, "korean": {"Kim": 0.20}}
@@ -108,8 +117,31 @@ def _compose(first: tuple[str, ...], second: tuple[str, ...], sep: str) -> list[
 
 VIET_MIDDLE_MALE = ("Văn", "Đức", "Minh", "Quốc", "Hữu")
 VIET_MIDDLE_FEMALE = ("Thị", "Ngọc", "Thu", "Kim", "Thanh")
-KOREAN_FIRST = ("Min", "Ji", "Seo", "Hyun", "Jae", "Dong", "Sung", "Young", "Jin", "Sang", "Kyung",
-                "Tae", "Seung", "Eun", "Ye", "Hye", "Mi", "So", "Hae", "Yu", "Su", "Joon", "Da")
+KOREAN_FIRST = (
+    "Min",
+    "Ji",
+    "Seo",
+    "Hyun",
+    "Jae",
+    "Dong",
+    "Sung",
+    "Young",
+    "Jin",
+    "Sang",
+    "Kyung",
+    "Tae",
+    "Seung",
+    "Eun",
+    "Ye",
+    "Hye",
+    "Mi",
+    "So",
+    "Hae",
+    "Yu",
+    "Su",
+    "Joon",
+    "Da",
+)
 KOREAN_MALE_SECOND = ("jun", "hoon", "woo", "won", "hyun", "ho", "min", "seok", "sik", "chul")
 KOREAN_FEMALE_SECOND = ("yeon", "bin", "ji", "jin", "kyung", "young", "eun", "na", "ah", "hee")
 
@@ -129,9 +161,12 @@ def _cyrillic(locale: str, seed: int, variants: dict[str, tuple[str, ...]]) -> t
     return tuple(out)
 
 
-def _table_names(male: dict[str, tuple[str, ...]], female: dict[str, tuple[str, ...]],
-                 family: dict[str, tuple[str, ...]], variants: dict[str, tuple[str, ...]]
-                 ) -> tuple[list[str], list[str], list[str]]:
+def _table_names(
+    male: dict[str, tuple[str, ...]],
+    female: dict[str, tuple[str, ...]],
+    family: dict[str, tuple[str, ...]],
+    variants: dict[str, tuple[str, ...]],
+) -> tuple[list[str], list[str], list[str]]:
     for table in (male, female, family):
         variants.update(table)
     return list(male), list(female), list(family)
@@ -173,13 +208,18 @@ def _family_probabilities(group: str, family: list[str]) -> tuple[np.ndarray, np
 def build_pool(group: str, seed: int, variants: dict[str, tuple[str, ...]]) -> NamePool:
     """One group's pool; name order is shuffled by seed so rank (and so frequency) is seeded too."""
     rng = np.random.default_rng([seed, len(group), sum(map(ord, group))])
-    male, female, family = (list(rng.permutation(np.array(x, dtype=object))) for x in _raw_pool(group, seed, variants))
+    male, female, family = (
+        list(rng.permutation(np.array(x, dtype=object))) for x in _raw_pool(group, seed, variants)
+    )
     fam, p_fam = _family_probabilities(group, family)
     given_top10 = 0.30 if group == "hispanic" else 0.20
     return NamePool(
-        given_male=np.array(male, dtype=object), given_female=np.array(female, dtype=object),
-        family=fam, p_male=zipf_weights(len(male), given_top10),
-        p_female=zipf_weights(len(female), given_top10), p_family=p_fam,
+        given_male=np.array(male, dtype=object),
+        given_female=np.array(female, dtype=object),
+        family=fam,
+        p_male=zipf_weights(len(male), given_top10),
+        p_female=zipf_weights(len(female), given_top10),
+        p_family=p_fam,
     )
 
 

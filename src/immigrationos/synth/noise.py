@@ -40,8 +40,14 @@ def _rewrite(values: np.ndarray, mask: np.ndarray, fn: object) -> None:
             values[i] = fn(values[i])  # type: ignore[operator]
 
 
-def name_noise(df: pd.DataFrame, groups: np.ndarray, rates: NoiseRates, dhs: bool,
-               variants: dict[str, tuple[str, ...]], rng: np.random.Generator) -> None:
+def name_noise(
+    df: pd.DataFrame,
+    groups: np.ndarray,
+    rates: NoiseRates,
+    dhs: bool,
+    variants: dict[str, tuple[str, ...]],
+    rng: np.random.Generator,
+) -> None:
     """Surname drops, hyphenation, romanization, nicknames, accents, order swaps and typos."""
     n = len(df)
     given = df["given_name"].to_numpy(dtype=object, copy=True)
@@ -65,7 +71,9 @@ def name_noise(df: pd.DataFrame, groups: np.ndarray, rates: NoiseRates, dhs: boo
     accents = rng.random(n) < rates.diacritics_stripped
     _rewrite(given, accents, strip_diacritics)
     _rewrite(family, accents, strip_diacritics)
-    swap_p = np.where(np.isin(groups, list(EAST_ASIAN_GROUPS)), rates.name_order_swap_east_asian, rates.name_order_swap)
+    swap_p = np.where(
+        np.isin(groups, list(EAST_ASIAN_GROUPS)), rates.name_order_swap_east_asian, rates.name_order_swap
+    )
     swap = rng.random(n) < swap_p
     given[swap], family[swap] = family[swap], given[swap].copy()
     p_typo = rates.name_typo_dhs if dhs else rates.name_typo_other

@@ -20,7 +20,7 @@ OFFENSES = np.array(["WEAPONS", "DRUG", "PROPERTY", "DUI", "FRAUD", "OTHER"], dt
 
 
 def _adult(f: Facts) -> np.ndarray:
-    return (f.as_of - f["dob"]) >= 18 * YEAR * DAY
+    return np.asarray((f.as_of - f["dob"]) >= 18 * YEAR * DAY)
 
 
 def criminal_history(f: Facts, params: WorldParams) -> None:
@@ -41,11 +41,17 @@ def criminal_history(f: Facts, params: WorldParams) -> None:
     f.put("crim_category", convicted | pending, OFFENSES[f.rng.integers(0, len(OFFENSES), f.n)])
     f.put("crim_category", f["crim_violent"], "VIOLENT")
     f.dates("crim_arrest_date", "crim_disposition_date")
-    since = np.maximum(f["dob"] + 18 * YEAR * DAY, np.where(np.isnat(f["entry_date"]), f["dob"], f["entry_date"]))
-    span = np.maximum((f.as_of - since) // DAY - 60, 1)
+    since = np.maximum(
+        f["dob"] + 18 * YEAR * DAY, np.where(np.isnat(f["entry_date"]), f["dob"], f["entry_date"])
+    )
+    span = np.maximum((f.as_of - since).astype(np.int64) - 60, 1)
     arrest = since + (f.rng.random(f.n) * span).astype(np.int64) * DAY
     f.put("crim_arrest_date", convicted | pending, arrest)
-    f.put("crim_disposition_date", convicted, np.minimum(arrest + f.rng.integers(60, 400, f.n) * DAY, f.as_of - DAY))
+    f.put(
+        "crim_disposition_date",
+        convicted,
+        np.minimum(arrest + f.rng.integers(60, 400, f.n) * DAY, f.as_of - DAY),
+    )
     f.put("fbi_number", convicted | pending, f["fbi_all"])
     f["gang_db_false_flag"] = f.chance(0.05, (convicted | pending) & ~f["crim_org"])
 
@@ -54,13 +60,17 @@ def _stage_weights(f: Facts, params: WorldParams) -> np.ndarray:
     e = params.enforcement
     criminal = f["crim_kind"] != None  # noqa: E711 - numpy elementwise
     k = np.where(criminal, e.criminal_odds_ratio_for_enforcement, 1.0)
-    base = np.array([1 - e.in_proceedings - e.final_order - e.removed, e.in_proceedings, e.final_order, e.removed])
+    base = np.array(
+        [1 - e.in_proceedings - e.final_order - e.removed, e.in_proceedings, e.final_order, e.removed]
+    )
     w = np.column_stack([np.full(f.n, base[0]), base[1] * k, base[2] * k, base[3] * k])
-    return w / w.sum(axis=1, keepdims=True)
+    return np.asarray(w / w.sum(axis=1, keepdims=True))
 
 
 def _notice_to_appear(f: Facts, mask: np.ndarray, lo: int, hi: int) -> None:
-    earliest = np.where(np.isnat(f["admit_until"]), f["entry_date"], np.maximum(f["entry_date"], f["admit_until"]))
+    earliest = np.where(
+        np.isnat(f["admit_until"]), f["entry_date"], np.maximum(f["entry_date"], f["admit_until"])
+    )
     nta = np.maximum(f.days_before(f.as_of, lo, hi), earliest + 30 * DAY)
     f.put("nta_date", mask, np.minimum(nta, f.as_of - 20 * DAY))
     f.put("a_number", mask, f["a_number_all"])
@@ -76,7 +86,11 @@ def _final_order(f: Facts, mask: np.ndarray) -> None:
     f.put("court_outcome", mask, np.where(absentia, "IN_ABSENTIA_ORDER", "REMOVAL_ORDERED").astype(object))
     appealed = f.chance(0.15, mask & ~absentia)
     f.put("appeal_date", appealed, order + f.rng.integers(10, 30, f.n) * DAY)
-    f.put("appeal_decided", appealed, np.minimum(f["appeal_date"] + f.rng.integers(90, 500, f.n) * DAY, f.as_of - DAY))
+    f.put(
+        "appeal_decided",
+        appealed,
+        np.minimum(f["appeal_date"] + f.rng.integers(90, 500, f.n) * DAY, f.as_of - DAY),
+    )
     f.put("status", mask, S.FINAL_ORDER)
 
 
@@ -93,7 +107,11 @@ def enforcement(f: Facts, params: WorldParams) -> None:
     f.put("status", in_proc, S.IN_REMOVAL_PROCEEDINGS)
     _final_order(f, final | removed)
     reopened = f.chance(params.enforcement.reopened_share_of_final_orders, final)
-    f.put("reopened_date", reopened, np.minimum(f["outcome_date"] + f.rng.integers(60, 700, f.n) * DAY, f.as_of - DAY))
+    f.put(
+        "reopened_date",
+        reopened,
+        np.minimum(f["outcome_date"] + f.rng.integers(60, 700, f.n) * DAY, f.as_of - DAY),
+    )
     f.put("hearing_date", reopened, f.days_after(f.as_of, 20, YEAR))
     f.put("status", reopened, S.IN_REMOVAL_PROCEEDINGS)
     after_order = np.maximum(f["outcome_date"], f["appeal_decided"].astype("datetime64[D]"))
@@ -113,12 +131,25 @@ def self_departures(f: Facts, params: WorldParams) -> None:
     """App registrants: most leave (an exit record or, failing it, an app confirmation), some withdraw,
     some stay past their planned date, a few return after leaving."""
     e = params.enforcement
-    eligible = np.isin(f["status"], [S.OVERSTAY, S.PRESENT_WITHOUT_ADMISSION, S.FINAL_ORDER, S.IN_REMOVAL_PROCEEDINGS])
+    eligible = np.isin(
+        f["status"], [S.OVERSTAY, S.PRESENT_WITHOUT_ADMISSION, S.FINAL_ORDER, S.IN_REMOVAL_PROCEEDINGS]
+    )
     share = f["category"] == C.UNAUTHORIZED_UNPROTECTED
-    p = e.self_departure_registration * np.isin(f["category"], list(UNAUTHORIZED)).mean() / max(share.mean(), 1e-9)
+    p = (
+        e.self_departure_registration
+        * np.isin(f["category"], list(UNAUTHORIZED)).mean()
+        / max(share.mean(), 1e-9)
+    )
     reg = f.chance(min(p, 1.0), eligible & share & _adult(f))
-    f.dates("sd_registered", "sd_planned", "sd_travel_arranged", "sd_departure_date", "sd_confirmed_date",
-            "sd_withdrawn_date", "sd_reentry_date")
+    f.dates(
+        "sd_registered",
+        "sd_planned",
+        "sd_travel_arranged",
+        "sd_departure_date",
+        "sd_confirmed_date",
+        "sd_withdrawn_date",
+        "sd_reentry_date",
+    )
     f.flags("sd_exit_recorded", "sd_app_confirmed", "sd_departed")
     registered = f.days_before(f.as_of, 20, 540)
     f.put("sd_registered", reg, registered)
@@ -126,7 +157,12 @@ def self_departures(f: Facts, params: WorldParams) -> None:
     outcome = f.rng.random(f.n)
     withdrawn = reg & (outcome < e.self_departure_withdraws)
     departure = f["sd_planned"] + f.rng.integers(-3, 21, f.n) * DAY
-    leaves = reg & ~withdrawn & (outcome < e.self_departure_withdraws + e.self_departure_departs) & (departure < f.as_of)
+    leaves = (
+        reg
+        & ~withdrawn
+        & (outcome < e.self_departure_withdraws + e.self_departure_departs)
+        & (departure < f.as_of)
+    )
     f.put("sd_withdrawn_date", withdrawn, registered + f.rng.integers(3, 60, f.n) * DAY)
     f.put("sd_departed", leaves, True)
     f.put("sd_departure_date", leaves, departure)
@@ -164,7 +200,9 @@ def other_agencies(f: Facts) -> None:
     f["tax_filer"] = f.chance(np.where(unauth, 0.55, 0.8), has_tin & (adult & (unauth | lawful_adult)))
     f["tax_years"] = f.rng.integers(1, 4, f.n)
     child_usc = (f["category"] == C.US_CITIZEN_MIXED_HOUSEHOLD) & ~adult
-    p_hhs = np.select([child_usc, f["category"] == C.REFUGEE_ASYLEE, f["category"] == C.LPR], [0.4, 0.3, 0.05], 0.0)
+    p_hhs = np.select(
+        [child_usc, f["category"] == C.REFUGEE_ASYLEE, f["category"] == C.LPR], [0.4, 0.3, 0.05], 0.0
+    )
     f["hhs"] = f.chance(p_hhs)
     heads = np.unique(f["household_head"][f["household_head"] >= 0])
     hud_heads = heads[f.rng.random(len(heads)) < 0.005]
@@ -189,7 +227,9 @@ def aliases(f: Facts, params: WorldParams, book: NameBook) -> None:
         if k:
             f["alias_given"][m] = pool.given_male[f.rng.integers(0, len(pool.given_male), k)]
             f["alias_family"][m] = pool.family[f.rng.integers(0, len(pool.family), k)]
-    f["alias_dob"] = np.where(alias & (f.rng.random(f.n) < 0.5), f["doc_dob"] + f.rng.integers(-900, 900, f.n) * DAY, f["doc_dob"])
+    f["alias_dob"] = np.where(
+        alias & (f.rng.random(f.n) < 0.5), f["doc_dob"] + f.rng.integers(-900, 900, f.n) * DAY, f["doc_dob"]
+    )
 
 
 def truth_flags(f: Facts) -> None:
@@ -201,7 +241,9 @@ def truth_flags(f: Facts) -> None:
     f["flag_violent_conviction"] = f["crim_violent"].copy()
     f["flag_criminal_org"] = f["crim_org"].copy()
     f["flag_pending_protection"] = f["pending_protection"] | np.isin(status, [S.PENDING_PROTECTION])
-    f["flag_final_order"] = np.isin(status, [S.FINAL_ORDER]) | ((status == S.DEPARTED) & ~np.isnat(f["outcome_date"]) & np.isnat(f["reopened_date"]))
+    f["flag_final_order"] = np.isin(status, [S.FINAL_ORDER]) | (
+        (status == S.DEPARTED) & ~np.isnat(f["outcome_date"]) & np.isnat(f["reopened_date"])
+    )
     f["flag_departed"] = status == S.DEPARTED
     f["flag_removed"] = status == S.REMOVED
     f["flag_minor"] = ~_adult(f)

@@ -29,16 +29,44 @@ from immigrationos.synth.writer import OutputFormat, TableSink, arrow_schema, fi
 
 GENERATOR_VERSION = "1"
 PREFIXES = {
-    "cbp_i94": "I94", "state_visas": "VIS", "uscis_benefits": "USC", "eoir_court": "EOI",
-    "ice_enforcement": "ICE", "biometric_encounters": "BIO", "ssa_numident": "SSA", "irs_filings": "IRS",
-    "hhs_enrollment": "HHS", "dol_labor": "DOL", "hud_assistance": "HUD", "criminal_history": "CRI",
+    "cbp_i94": "I94",
+    "state_visas": "VIS",
+    "uscis_benefits": "USC",
+    "eoir_court": "EOI",
+    "ice_enforcement": "ICE",
+    "biometric_encounters": "BIO",
+    "ssa_numident": "SSA",
+    "irs_filings": "IRS",
+    "hhs_enrollment": "HHS",
+    "dol_labor": "DOL",
+    "hud_assistance": "HUD",
+    "criminal_history": "CRI",
     "self_departure_app": "SDA",
 }
 TRUTH_PERSON_COLUMNS = (
-    "category", "status", "country", "sex", "given", "family", "dob", "doc_dob", "dob_placeholder",
-    "household_head", "alias", "crim_kind", "sd_registered", "sd_departed", "sd_departure_date",
-    "sd_false_claim", "sd_reentry_date", "sd_planned", "sd_withdrawn_date", "entry_kind",
-    "admit_until", "old_overstay", "ext_pending",
+    "category",
+    "status",
+    "country",
+    "sex",
+    "given",
+    "family",
+    "dob",
+    "doc_dob",
+    "dob_placeholder",
+    "household_head",
+    "alias",
+    "crim_kind",
+    "sd_registered",
+    "sd_departed",
+    "sd_departure_date",
+    "sd_false_claim",
+    "sd_reentry_date",
+    "sd_planned",
+    "sd_withdrawn_date",
+    "entry_kind",
+    "admit_until",
+    "old_overstay",
+    "ext_pending",
 )
 
 
@@ -94,7 +122,9 @@ def source_records(f: Facts, spec: SourceSpec, ctx: _Context, chunk: int) -> tup
     df = attach_identity(df, f, spec, ctx.localities, ctx.book)
     df = df.iloc[f.rng.permutation(len(df))].reset_index(drop=True)
     df["record_id"] = [f"{PREFIXES[spec.name]}-{chunk:04d}-{k:07d}" for k in range(len(df))]
-    truth = pd.DataFrame({"source": spec.name, "record_id": df["record_id"], "person_id": f["_gi"][df["_pi"].to_numpy()] + 1})
+    truth = pd.DataFrame(
+        {"source": spec.name, "record_id": df["record_id"], "person_id": f["_gi"][df["_pi"].to_numpy()] + 1}
+    )
     for name in spec.field_names:
         if name not in df.columns:
             df[name] = None
@@ -116,16 +146,26 @@ def person_truth(f: Facts) -> pa.Table:
 
 def _context(params: WorldParams) -> _Context:
     groups = {c.group for c in COUNTRIES} | {"american"}
-    return _Context(params=params, catalog=default_catalog(), book=build_name_book(groups, params.seed),
-                    localities=identity.build_localities(params.seed))
+    return _Context(
+        params=params,
+        catalog=default_catalog(),
+        book=build_name_book(groups, params.seed),
+        localities=identity.build_localities(params.seed),
+    )
 
 
-def generate_world(params: WorldParams, out_dir: Path, fmt: OutputFormat = "parquet",
-                   on_chunk: Callable[[int], None] | None = None) -> WorldSummary:
+def generate_world(
+    params: WorldParams,
+    out_dir: Path,
+    fmt: OutputFormat = "parquet",
+    on_chunk: Callable[[int], None] | None = None,
+) -> WorldSummary:
     """Write one file per source plus ``ground_truth/`` and ``manifest.json`` into ``out_dir``."""
     ctx = _context(params)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sinks = {s.name: TableSink(out_dir / file_name(s.name, fmt), arrow_schema(s), fmt) for s in ctx.catalog.sources}
+    sinks = {
+        s.name: TableSink(out_dir / file_name(s.name, fmt), arrow_schema(s), fmt) for s in ctx.catalog.sources
+    }
     truth_records = TableSink(out_dir / "ground_truth" / "records.parquet", _truth_schema(), "parquet")
     truth_persons: TableSink | None = None
     offset = 0
@@ -144,7 +184,9 @@ def generate_world(params: WorldParams, out_dir: Path, fmt: OutputFormat = "parq
             on_chunk(n)
     for sink in (*sinks.values(), truth_records, *([truth_persons] if truth_persons else [])):
         sink.close()
-    summary = WorldSummary(out_dir=out_dir, persons=params.persons, records={k: s.rows for k, s in sinks.items()})
+    summary = WorldSummary(
+        out_dir=out_dir, persons=params.persons, records={k: s.rows for k, s in sinks.items()}
+    )
     _write_manifest(out_dir, params, fmt, summary)
     return summary
 
@@ -155,13 +197,23 @@ def _chunk_sizes(params: WorldParams) -> list[int]:
 
 
 def _truth_schema() -> pa.Schema:
-    return pa.schema([("source", pa.string()), ("record_id", pa.string()), ("person_id", pa.int64())])
+    return pa.schema(
+        [
+            pa.field("source", pa.string()),
+            pa.field("record_id", pa.string()),
+            pa.field("person_id", pa.int64()),
+        ]
+    )
 
 
 def _write_manifest(out_dir: Path, params: WorldParams, fmt: str, summary: WorldSummary) -> None:
     manifest = {
-        "generator_version": GENERATOR_VERSION, "format": fmt, "persons": summary.persons,
-        "records": summary.records, "params": params.model_dump(mode="json"),
-        "synthetic": True, "notice": "Synthetic data generated by ImmigrationOS. Not real persons.",
+        "generator_version": GENERATOR_VERSION,
+        "format": fmt,
+        "persons": summary.persons,
+        "records": summary.records,
+        "params": params.model_dump(mode="json"),
+        "synthetic": True,
+        "notice": "Synthetic data generated by ImmigrationOS. Not real persons.",
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")

@@ -13,8 +13,11 @@ from immigrationos.sources.models import FieldType, SourceSpec
 
 OutputFormat = Literal["parquet", "csv"]
 ARROW_TYPES = {
-    FieldType.STRING: pa.string(), FieldType.DATE: pa.date32(), FieldType.INTEGER: pa.int64(),
-    FieldType.BOOLEAN: pa.bool_(), FieldType.DECIMAL: pa.float64(),
+    FieldType.STRING: pa.string(),
+    FieldType.DATE: pa.date32(),
+    FieldType.INTEGER: pa.int64(),
+    FieldType.BOOLEAN: pa.bool_(),
+    FieldType.DECIMAL: pa.float64(),
 }
 
 
@@ -44,8 +47,11 @@ class TableSink:
 
     def close(self) -> None:
         if self._writer is None:  # a source with no records still gets a file with its header
-            self._writer = (pq.ParquetWriter(self.path, self.schema) if self.fmt == "parquet"
-                            else pacsv.CSVWriter(self.path, self.schema))
+            self._writer = (
+                pq.ParquetWriter(self.path, self.schema)
+                if self.fmt == "parquet"
+                else pacsv.CSVWriter(self.path, self.schema)
+            )
         self._writer.close()
 
 

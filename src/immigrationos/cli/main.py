@@ -1,0 +1,254 @@
+"""The ``immos`` command line: a thin front end over the services."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from immigrationos.cli import render
+from immigrationos.cli.state import CliState, console, fail, state
+from immigrationos.config import Settings
+from immigrationos.errors import ImmosError
+from immigrationos.sources import storage
+from immigrationos.sources.catalog import default_catalog
+from immigrationos.sources.ingest import (
+    IngestReport,
+    ingest_directory,
+    ingest_file,
+)
+from immigrationos.sources.ingest import (
+    Progress as IngestProgress,
+)
+from immigrationos.store.engine import store_session
+from immigrationos.synth.params import load_params
+from immigrationos.synth.world import WorldSummary, generate_world
+
+app = typer.Typer(
+    help="ImmigrationOS: accountable integration of immigration agency records (synthetic data only).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None, typer.Option(help="Installation folder (default: ./.immos, or IMMOS_HOME).")
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option(help="User to act as (default: IMMOS_ACTOR or local-admin).")
+    ] = None,
+    purpose: Annotated[
+        str | None, typer.Option(help="Declared purpose of use (default: IMMOS_PURPOSE).")
+    ] = None,
+) -> None:
+    overrides = {k: v for k, v in {"home": home, "actor": user, "purpose": purpose}.items() if v is not None}
+    ctx.obj = CliState(settings=Settings(**overrides))  # type: ignore[arg-type]
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _generate(
+    st: CliState,
+    persons: int,
+    seed: int,
+    out: Path,
+    fmt: Literal["parquet", "csv"],
+    params_file: Path | None,
+    as_of: date | None,
+) -> WorldSummary:
+    params = load_params(
+        params_file,
+        persons=persons,
+        seed=seed,
+        as_of=as_of,
+        chunk_persons=min(st.settings.generate_chunk_persons, max(persons, 1000)),
+    )
+    with _progress() as bar:
+        task = bar.add_task("generating persons", total=params.persons)
+        summary = generate_world(params, out, fmt, on_chunk=lambda n: bar.advance(task, n))
+    console.print(render.world_table(summary))
+    console.print(
+        f"Wrote {summary.total_records:,} records for {summary.persons:,} persons to {out} "
+        f"(ground truth in {out / 'ground_truth'})."
+    )
+    return summary
+
+
+@app.command()
+def generate(
+    ctx: typer.Context,
+    persons: Annotated[int, typer.Option(min=100, help="Number of persons.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same world.")] = 42,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("world"),
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    params_file: Annotated[
+        Path | None, typer.Option("--params", help="YAML file overriding base rates.")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option(help="As-of date of the world, YYYY-MM-DD.")] = None,
+) -> None:
+    """Generate a synthetic multi-agency world with its ground truth."""
+    if fmt not in ("parquet", "csv"):
+        raise typer.BadParameter("--format must be parquet or csv")
+    try:
+        _generate(
+            state(ctx),
+            persons,
+            seed,
+            out,
+            "parquet" if fmt == "parquet" else "csv",
+            params_file,
+            date.fromisoformat(as_of) if as_of else None,
+        )
+    except ImmosError as exc:
+        raise fail(exc) from exc
+
+
+def _ingest(st: CliState, paths: list[Path]) -> IngestReport:
+    catalog = default_catalog()
+    report = IngestReport()
+    with store_session(st.settings) as store, _progress() as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def on_progress(p: IngestProgress) -> None:
+            if p.path not in tasks:
+                tasks[p.path] = bar.add_task(f"ingest {Path(p.path).name}", total=p.rows_total)
+            bar.update(tasks[p.path], completed=min(p.rows_done, p.rows_total))
+
+        for path in paths:
+            kwargs = {
+                "catalog": catalog,
+                "batch_rows": st.settings.ingest_batch_rows,
+                "on_progress": on_progress,
+            }
+            if path.is_dir():
+                report.files += ingest_directory(st.context(), store, path, **kwargs).files  # type: ignore[arg-type]
+            else:
+                try:
+                    report.files.append(ingest_file(st.context(), store, path, **kwargs))  # type: ignore[arg-type]
+                except ImmosError as exc:
+                    from immigrationos.sources.ingest import FileReport
+
+                    report.files.append(
+                        FileReport(path=str(path), source=None, status="rejected", error=str(exc))
+                    )
+    console.print(render.ingest_table(report))
+    console.print(
+        f"Loaded {report.total('loaded'):,} records, {report.total('duplicates'):,} already present, "
+        f"{report.total('quarantined'):,} quarantined (see 'immos quarantine'), "
+        f"{len(report.rejected)} file(s) rejected; store: {st.settings.resolved_store_path}"
+    )
+    return report
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Folders or files named <source>.parquet|csv.")],
+) -> None:
+    """Validate agency files against the catalog and load them; bad rows go to quarantine."""
+    try:
+        report = _ingest(state(ctx), paths)
+    except ImmosError as exc:
+        raise fail(exc) from exc
+    if report.rejected:
+        raise typer.Exit(code=1)
+
+
+def _summary(st: CliState, as_json: bool) -> None:
+    catalog = default_catalog()
+    with store_session(st.settings) as store:
+        storage.ensure_source_tables(store, catalog)
+        records, quarantined = storage.record_counts(store, catalog), storage.quarantine_counts(store)
+    if as_json:
+        console.print_json(json.dumps({"records": records, "quarantined": quarantined}))
+    else:
+        console.print(render.summary_table(records, quarantined, catalog))
+
+
+@app.command()
+def summary(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Records and quarantined rows per source in the store."""
+    try:
+        _summary(state(ctx), as_json)
+    except ImmosError as exc:
+        raise fail(exc) from exc
+
+
+@app.command()
+def quarantine(
+    ctx: typer.Context,
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+) -> None:
+    """Quarantined rows: file, row, field and reason."""
+    from rich.table import Table
+
+    with store_session(state(ctx).settings) as store:
+        rows = storage.quarantine_rows(store, limit, source)
+    table = Table(title="Quarantine")
+    for col in ("file", "row", "field", "reason"):
+        table.add_column(col, overflow="fold")
+    for path, row, field, reason in rows:
+        table.add_row(path, str(row), field or "", reason)
+    console.print(table)
+
+
+@app.command()
+def catalog(source: Annotated[str | None, typer.Argument(help="Show one source's fields.")] = None) -> None:
+    """The agency source catalog: identifiers, purposes, legal authority, field sensitivity."""
+    from rich.table import Table
+
+    cat = default_catalog()
+    if source is None:
+        console.print(render.catalog_table(cat))
+        return
+    try:
+        spec = cat.source(source)
+    except ImmosError as exc:
+        raise fail(exc) from exc
+    table = Table(title=f"{spec.title} ({spec.name}) - {spec.legal_authority}")
+    for col in ("field", "type", "required", "sensitivity", "identifier", "enum"):
+        table.add_column(col, overflow="fold")
+    for f in spec.fields:
+        table.add_row(
+            f.name,
+            f.type.value,
+            "yes" if f.required else "",
+            f.sensitivity.value,
+            f.identifier.value if f.identifier else "",
+            ", ".join(f.enum or ()),
+        )
+    console.print(table)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    persons: Annotated[int, typer.Option(min=100)] = 20_000,
+    seed: Annotated[int, typer.Option()] = 42,
+    out: Annotated[Path, typer.Option(help="Where the synthetic world is written.")] = Path("world"),
+) -> None:
+    """The main job on the embedded store: generate a world, ingest it, print a summary."""
+    st = state(ctx)
+    try:
+        _generate(st, persons, seed, out, "parquet", None, None)
+        _ingest(st, [out])
+        _summary(st, as_json=False)
+    except ImmosError as exc:
+        raise fail(exc) from exc
