@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from immigrationos.sources.catalog import default_catalog
-from immigrationos.sources.models import Catalog, SourceSpec
+from immigrationos.sources.models import Catalog, FieldType, SourceSpec
 from immigrationos.synth import identity, journeys, overlays
 from immigrationos.synth.countries import COUNTRIES
 from immigrationos.synth.facts import Facts
@@ -25,7 +25,7 @@ from immigrationos.synth.identity_fields import attach_identity
 from immigrationos.synth.names import NameBook, build_name_book
 from immigrationos.synth.observe import BUILDERS, concat
 from immigrationos.synth.params import WorldParams
-from immigrationos.synth.writer import OutputFormat, TableSink, arrow_schema, file_name
+from immigrationos.synth.writer import ARROW_TYPES, OutputFormat, TableSink, arrow_schema, file_name
 
 GENERATOR_VERSION = "1"
 PREFIXES = {
@@ -197,13 +197,12 @@ def _chunk_sizes(params: WorldParams) -> list[int]:
 
 
 def _truth_schema() -> pa.Schema:
-    return pa.schema(
-        [
-            pa.field("source", pa.string()),
-            pa.field("record_id", pa.string()),
-            pa.field("person_id", pa.int64()),
-        ]
+    columns = (
+        ("source", FieldType.STRING),
+        ("record_id", FieldType.STRING),
+        ("person_id", FieldType.INTEGER),
     )
+    return pa.schema([pa.field(name, ARROW_TYPES[kind]) for name, kind in columns])
 
 
 def _write_manifest(out_dir: Path, params: WorldParams, fmt: str, summary: WorldSummary) -> None:
