@@ -62,6 +62,17 @@ class Facts:
         """Dates uniformly between ``lo`` and ``hi`` days after ``anchor``."""
         return anchor + self.rng.integers(lo, hi + 1, self.n) * DAY
 
+    def between(self, earliest: np.ndarray | np.datetime64, latest: np.ndarray | np.datetime64) -> np.ndarray:
+        """Dates uniform between two bounds per person; the latest bound wins where they cross."""
+        lo = np.broadcast_to(np.asarray(earliest, dtype="datetime64[D]"), (self.n,))
+        hi = np.broadcast_to(np.asarray(latest, dtype="datetime64[D]"), (self.n,))
+        span = np.maximum((hi - lo).astype(np.int64), 0)
+        return np.asarray(hi - (self.rng.random(self.n) * (span + 1)).astype(np.int64) * DAY)
+
+    def after_birth(self, years: float) -> np.ndarray:
+        """The date a person reaches an age: the earliest a life event can happen."""
+        return np.asarray(self.cols["dob"] + int(years * 365.25) * DAY)
+
     def put(self, name: str, mask: np.ndarray, values: np.ndarray | object) -> None:
         """Set ``name`` where ``mask`` holds, from a full-length array or a scalar."""
         column = self.cols[name]

@@ -89,7 +89,7 @@ def _admit(f: Facts, mask: np.ndarray, kind: str, klass: np.ndarray | str, when:
 def _visa(f: Facts, mask: np.ndarray, klass: np.ndarray | str, valid_years: int) -> None:
     """A visa issued shortly before the entry it was used for."""
     f.put("visa_class", mask, klass)
-    issue = f["entry_date"] - f.rng.integers(10, 121, f.n) * DAY
+    issue = np.maximum(f["entry_date"] - f.rng.integers(10, 121, f.n) * DAY, f.after_birth(0.01))
     f.put("visa_issue", mask, issue)
     f.put("visa_expiry", mask, issue + valid_years * YEAR * DAY)
 
@@ -131,14 +131,14 @@ def _lawful_permanent(f: Facts, m: np.ndarray, lpr_date: np.ndarray) -> None:
     f.put("lpr_date", m, lpr_date)
     f.put("lpr_via", adjusted, "adjustment")
     f.put("lpr_via", consular, "consular")
-    entry = lpr_date - f.rng.integers(YEAR, 6 * YEAR, f.n) * DAY
+    entry = np.maximum(lpr_date - f.rng.integers(YEAR, 6 * YEAR, f.n) * DAY, f.after_birth(0.1))
     _nonimmigrant_entry(f, adjusted, entry)
     old_overstay = f.chance(0.10, adjusted)
     f.put("old_overstay", old_overstay, True)
     earliest = np.where(old_overstay, f["admit_until"] + 30 * DAY, entry + 30 * DAY)
     filed = np.maximum(lpr_date - f.rng.integers(200, 900, f.n) * DAY, earliest)
     f.put("adj_filed", adjusted, np.minimum(filed, lpr_date - 60 * DAY))
-    employment = f.chance(0.16, adjusted)
+    employment = f.chance(0.16, adjusted & (f["adj_filed"] > f.after_birth(22)))
     f.put("labor_program", employment, "PERM")
     f.put("labor_cert_date", employment, f["adj_filed"] - f.rng.integers(60, 400, f.n) * DAY)
     iv_class = np.array(["IR1", "CR1", "F21", "F41", "E21", "IR5"], dtype=object)[f.rng.integers(0, 6, f.n)]
@@ -152,9 +152,9 @@ def _lawful_permanent(f: Facts, m: np.ndarray, lpr_date: np.ndarray) -> None:
 
 def naturalized(f: Facts) -> None:
     m = f["category"] == C.NATURALIZED
-    nat = f.days_before(f.as_of, 30, 9 * YEAR)
+    nat = f.between(np.maximum(f.after_birth(18), f.as_of - 9 * YEAR * DAY), f.as_of - 30 * DAY)
     wait = np.where(f.rng.random(f.n) < 0.3, 3 * YEAR, 5 * YEAR)
-    lpr = nat - (wait + f.rng.integers(180, 10 * YEAR, f.n)) * DAY
+    lpr = f.between(np.maximum(nat - (wait + 10 * YEAR) * DAY, f.after_birth(1)), nat - (wait + 180) * DAY)
     _lawful_permanent(f, m, lpr)
     f.put("nat_date", m, nat)
     f.put("nat_filed", m, np.maximum(nat - f.rng.integers(150, 400, f.n) * DAY, lpr + (wait - 90) * DAY))
@@ -165,7 +165,8 @@ def naturalized(f: Facts) -> None:
 
 def lprs(f: Facts) -> None:
     m = f["category"] == C.LPR
-    _lawful_permanent(f, m, f.days_before(f.as_of, 60, 30 * YEAR))
+    earliest = np.maximum(f.as_of - 30 * YEAR * DAY, f.after_birth(1))
+    _lawful_permanent(f, m, f.between(earliest, f.as_of - 60 * DAY))
     f.put("status", m, S.LPR)
 
 
@@ -249,7 +250,11 @@ def _unlawful_entry(
 def unauthorized(f: Facts, overstay_share: float, encountered: float) -> None:
     m = f["category"] == C.UNAUTHORIZED_UNPROTECTED
     overstay, ewi = _unlawful_entry(
-        f, m, overstay_share, f.days_before(f.as_of, YEAR, 20 * YEAR), encountered
+        f,
+        m,
+        overstay_share,
+        f.between(np.maximum(f.as_of - 20 * YEAR * DAY, f.after_birth(0.1)), f.as_of - YEAR * DAY),
+        encountered,
     )
     f.put("status", overstay, S.OVERSTAY)
     f.put("status", ewi, S.PRESENT_WITHOUT_ADMISSION)
@@ -261,7 +266,7 @@ def pending_asylum(f: Facts) -> None:
     m = f["category"] == C.PENDING_ASYLUM
     draw = f.rng.random(f.n)
     defensive, paroled, visa = m & (draw < 0.7), m & (draw >= 0.7) & (draw < 0.85), m & (draw >= 0.85)
-    entry = f.days_before(f.as_of, 90, 4 * YEAR)
+    entry = f.between(np.maximum(f.as_of - 4 * YEAR * DAY, f.after_birth(0.1)), f.as_of - 90 * DAY)
     _ewi(f, defensive, entry, 1.0)
     _a_number(f, defensive)
     f.put("nta_date", defensive, entry + f.rng.integers(5, 60, f.n) * DAY)
@@ -308,7 +313,7 @@ def _protection(f: Facts, mask: np.ndarray, kind: str, filed: np.ndarray) -> Non
     """A granted temporary protection (TPS, DACA, deferred action) still in force at the as-of date."""
     f.put("tp_kind", mask, kind)
     f.put("tp_filed", mask, filed)
-    f.put("tp_start", mask, filed + f.rng.integers(60, 300, f.n) * DAY)
+    f.put("tp_start", mask, np.minimum(filed + f.rng.integers(60, 300, f.n) * DAY, f.as_of - DAY))
     f.put("tp_end", mask, f.days_after(f.as_of, 30, 540))
     f.put("status", mask, S.TEMPORARY_PROTECTION)
     _a_number(f, mask)
@@ -319,7 +324,8 @@ def _protection(f: Facts, mask: np.ndarray, kind: str, filed: np.ndarray) -> Non
 def protected(f: Facts, overstay_share: float) -> None:
     for cat, kind in ((C.TPS, "TPS"), (C.OTHER_DEFERRED, "DEFERRED")):
         m = f["category"] == cat
-        _unlawful_entry(f, m, overstay_share, f.days_before(f.as_of, 3 * YEAR, 15 * YEAR), 0.8)
+        earliest = np.maximum(f.as_of - 15 * YEAR * DAY, f.after_birth(0.1))
+        _unlawful_entry(f, m, overstay_share, f.between(earliest, f.as_of - 3 * YEAR * DAY), 0.8)
         filed = np.minimum(f["entry_date"] + f.rng.integers(200, 5 * YEAR, f.n) * DAY, f.as_of - YEAR * DAY)
         _protection(f, m, kind, filed)
     m = f["category"] == C.DACA

@@ -209,8 +209,9 @@ def other_agencies(f: Facts) -> None:
     f["hud"] = np.isin(np.arange(f.n), hud_heads) | np.isin(f["household_head"], hud_heads)
     f["hud"] |= f.chance(0.01, np.isin(f["category"], [C.LPR, C.NATURALIZED, C.REFUGEE_ASYLEE]))
     f.dates("hhs_date", "hud_date")
-    f.put("hhs_date", f["hhs"], f.days_before(f.as_of, 10, 3 * YEAR))
-    f.put("hud_date", f["hud"], f.days_before(f.as_of, 10, 5 * YEAR))
+    for col, flag, years in (("hhs_date", "hhs", 3), ("hud_date", "hud", 5)):
+        earliest = np.maximum(f.as_of - years * YEAR * DAY, f.after_birth(0.02))
+        f.put(col, f[flag], f.between(earliest, f.as_of - 10 * DAY))
 
 
 def aliases(f: Facts, params: WorldParams, book: NameBook) -> None:

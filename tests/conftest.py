@@ -1,0 +1,68 @@
+"""Shared fixtures: a small generated world (made once per session), a fresh store per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from immigrationos.config import Settings
+from immigrationos.context import RequestContext, make_context
+from immigrationos.sources.catalog import default_catalog
+from immigrationos.sources.models import Catalog
+from immigrationos.store.engine import Store, store_session
+from immigrationos.synth.params import WorldParams
+from immigrationos.synth.world import generate_world
+
+WORLD_PERSONS = 6_000
+
+
+@pytest.fixture(scope="session")
+def world_params() -> WorldParams:
+    return WorldParams(persons=WORLD_PERSONS, seed=7, chunk_persons=2_000)
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory, world_params: WorldParams) -> Path:
+    out = tmp_path_factory.mktemp("world")
+    generate_world(world_params, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def big_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Large enough for rates to settle within tolerances (still seconds to make)."""
+    out = tmp_path_factory.mktemp("big_world")
+    generate_world(WorldParams(persons=60_000, seed=11, chunk_persons=20_000), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return default_catalog()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(home=tmp_path / "home", ingest_batch_rows=1_000)
+
+
+@pytest.fixture
+def ctx() -> RequestContext:
+    return make_context("test-operator", "data_management")
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    with store_session(settings) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def db() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A scratch DuckDB connection for reading generated files in assertions."""
+    conn = duckdb.connect()
+    yield conn
+    conn.close()
