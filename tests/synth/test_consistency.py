@@ -16,18 +16,48 @@ from immigrationos.synth.world import _context, draw_facts
 
 DAY = np.timedelta64(1, "D")
 ORDERED = [  # (earlier, later): wherever both exist, the first is not after the second
-    ("dob", "entry_date"), ("entry_date", "adj_filed"), ("adj_filed", "lpr_date"), ("entry_date", "lpr_date"),
-    ("lpr_date", "nat_filed"), ("nat_filed", "nat_date"), ("entry_date", "nta_date"), ("nta_date", "outcome_date"),
-    ("outcome_date", "appeal_date"), ("appeal_date", "appeal_decided"), ("outcome_date", "reopened_date"),
-    ("outcome_date", "arrest_date"), ("arrest_date", "removal_date"), ("entry_date", "asylum_filed"),
-    ("asylum_filed", "asylum_granted"), ("tp_filed", "tp_start"), ("tp_start", "tp_end"),
-    ("sd_registered", "sd_planned"), ("sd_registered", "sd_departure_date"), ("entry_date", "sd_departure_date"),
-    ("sd_departure_date", "sd_reentry_date"), ("crim_arrest_date", "crim_disposition_date"),
-    ("dob", "crim_arrest_date"), ("dob", "ssn_issue_date"), ("entry_date", "encounter_date"),
-    ("visa_issue", "entry_date"), ("ext_filed", "ext_until"),
+    ("dob", "entry_date"),
+    ("entry_date", "adj_filed"),
+    ("adj_filed", "lpr_date"),
+    ("entry_date", "lpr_date"),
+    ("lpr_date", "nat_filed"),
+    ("nat_filed", "nat_date"),
+    ("entry_date", "nta_date"),
+    ("nta_date", "outcome_date"),
+    ("outcome_date", "appeal_date"),
+    ("appeal_date", "appeal_decided"),
+    ("outcome_date", "reopened_date"),
+    ("outcome_date", "arrest_date"),
+    ("arrest_date", "removal_date"),
+    ("entry_date", "asylum_filed"),
+    ("asylum_filed", "asylum_granted"),
+    ("tp_filed", "tp_start"),
+    ("tp_start", "tp_end"),
+    ("sd_registered", "sd_planned"),
+    ("sd_registered", "sd_departure_date"),
+    ("entry_date", "sd_departure_date"),
+    ("sd_departure_date", "sd_reentry_date"),
+    ("crim_arrest_date", "crim_disposition_date"),
+    ("dob", "crim_arrest_date"),
+    ("dob", "ssn_issue_date"),
+    ("entry_date", "encounter_date"),
+    ("visa_issue", "entry_date"),
+    ("ext_filed", "ext_until"),
 ]
-PAST = ["entry_date", "lpr_date", "nat_date", "nta_date", "outcome_date", "removal_date", "asylum_filed",
-        "sd_registered", "sd_departure_date", "crim_arrest_date", "crim_disposition_date", "encounter_date"]
+PAST = [
+    "entry_date",
+    "lpr_date",
+    "nat_date",
+    "nta_date",
+    "outcome_date",
+    "removal_date",
+    "asylum_filed",
+    "sd_registered",
+    "sd_departure_date",
+    "crim_arrest_date",
+    "crim_disposition_date",
+    "encounter_date",
+]
 CONTEXTS: dict[int, object] = {}
 
 
@@ -47,7 +77,9 @@ def assert_consistent(f: Facts) -> None:
     for col in PAST:
         assert not (f[col][~np.isnat(f[col])] > f.as_of).any(), f"{col} after the as-of date"
     naturalized = ~np.isnat(f["nat_date"])
-    assert ((f["nat_filed"] - f["lpr_date"])[naturalized] >= (3 * 365 - 90) * DAY).all(), "naturalized too early"
+    assert ((f["nat_filed"] - f["lpr_date"])[naturalized] >= (3 * 365 - 90) * DAY).all(), (
+        "naturalized too early"
+    )
     citizen = f["status"] == "us_citizen"
     assert set(f["category"][citizen]) <= {"us_citizen_mixed_household", "naturalized"}
 
@@ -63,12 +95,22 @@ def test_records_are_consistent_with_each_person_life(world: Path, db: duckdb.Du
     persons = f"'{world}/ground_truth/persons.parquet'"
     events = " UNION ALL ".join(
         f"SELECT '{s}' AS source, record_id, {d} AS d FROM '{world}/{s}.parquet'"
-        for s, d in [("cbp_i94", "event_date"), ("uscis_benefits", "event_date"), ("eoir_court", "event_date"),
-                     ("ice_enforcement", "event_date"), ("biometric_encounters", "encounter_date"),
-                     ("criminal_history", "event_date"), ("self_departure_app", "event_date"),
-                     ("hhs_enrollment", "enrollment_date"), ("hud_assistance", "effective_date"),
-                     ("ssa_numident", "card_issue_date"), ("dol_labor", "decision_date"),
-                     ("state_visas", "issue_date"), ("irs_filings", "filing_date")])
+        for s, d in [
+            ("cbp_i94", "event_date"),
+            ("uscis_benefits", "event_date"),
+            ("eoir_court", "event_date"),
+            ("ice_enforcement", "event_date"),
+            ("biometric_encounters", "encounter_date"),
+            ("criminal_history", "event_date"),
+            ("self_departure_app", "event_date"),
+            ("hhs_enrollment", "enrollment_date"),
+            ("hud_assistance", "effective_date"),
+            ("ssa_numident", "card_issue_date"),
+            ("dol_labor", "decision_date"),
+            ("state_visas", "issue_date"),
+            ("irs_filings", "filing_date"),
+        ]
+    )
     before_birth = db.execute(f"""
         SELECT count(*) FROM ({events}) e JOIN {truth} t USING (source, record_id) JOIN {persons} p USING (person_id)
         WHERE e.d < p.dob""").fetchall()[0][0]

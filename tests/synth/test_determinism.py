@@ -39,6 +39,10 @@ def test_csv_output_holds_the_same_records(tmp_path: Path, db: duckdb.DuckDBPyCo
     generate_world(params, tmp_path / "p", "parquet")
     generate_world(params, tmp_path / "c", "csv")
     for name in ("cbp_i94", "irs_filings", "eoir_court"):
-        pq = db.execute(f"SELECT count(*), count(DISTINCT record_id) FROM '{tmp_path}/p/{name}.parquet'").fetchall()
-        csv = db.execute(f"SELECT count(*), count(DISTINCT record_id) FROM read_csv('{tmp_path}/c/{name}.csv')").fetchall()
+        pq = db.execute(
+            f"SELECT count(*), count(DISTINCT record_id) FROM '{tmp_path}/p/{name}.parquet'"
+        ).fetchall()
+        csv = db.execute(
+            f"SELECT count(*), count(DISTINCT record_id) FROM read_csv('{tmp_path}/c/{name}.csv')"
+        ).fetchall()
         assert pq == csv

@@ -8,13 +8,17 @@ import duckdb
 from immigrationos.sources.models import Catalog
 
 
-def test_every_record_has_exactly_one_true_person(world: Path, catalog: Catalog, db: duckdb.DuckDBPyConnection) -> None:
+def test_every_record_has_exactly_one_true_person(
+    world: Path, catalog: Catalog, db: duckdb.DuckDBPyConnection
+) -> None:
     truth = f"'{world}/ground_truth/records.parquet'"
     for spec in catalog.sources:
         rows = db.execute(f"""
             SELECT count(*), count(t.person_id), count(DISTINCT r.record_id)
             FROM '{world}/{spec.name}.parquet' r
-            LEFT JOIN (SELECT * FROM {truth} WHERE source = '{spec.name}') t USING (record_id)""").fetchall()[0]
+            LEFT JOIN (SELECT * FROM {truth} WHERE source = '{spec.name}') t USING (record_id)""").fetchall()[
+            0
+        ]
         total, with_truth, distinct = rows
         assert total == with_truth == distinct, spec.name
     orphans = db.execute(f"""
@@ -25,9 +29,22 @@ def test_every_record_has_exactly_one_true_person(world: Path, catalog: Catalog,
 
 def test_truth_has_status_and_flags_for_every_person(world: Path, db: duckdb.DuckDBPyConnection) -> None:
     cols = {r[0] for r in db.execute(f"DESCRIBE '{world}/ground_truth/persons.parquet'").fetchall()}
-    assert {"person_id", "status", "citizen", "lpr", "overstay", "violent_conviction", "criminal_org",
-            "pending_protection", "final_order", "departed", "removed"} <= cols
-    nulls = db.execute(f"SELECT count(*) FROM '{world}/ground_truth/persons.parquet' WHERE status IS NULL").fetchall()
+    assert {
+        "person_id",
+        "status",
+        "citizen",
+        "lpr",
+        "overstay",
+        "violent_conviction",
+        "criminal_org",
+        "pending_protection",
+        "final_order",
+        "departed",
+        "removed",
+    } <= cols
+    nulls = db.execute(
+        f"SELECT count(*) FROM '{world}/ground_truth/persons.parquet' WHERE status IS NULL"
+    ).fetchall()
     assert nulls[0][0] == 0
 
 
