@@ -165,12 +165,17 @@ def share_households(f: Facts) -> None:
 
 
 def add_doppelgangers(f: Facts, params: WorldParams) -> None:
-    """Copy the name and birth date of another person of the same origin onto a few persons."""
+    """Copy the name and birth date of another person of the same origin onto a few persons.
+
+    The peer comes from the same category, so the copied birth date still fits the journey drawn for
+    that category later (a DACA recipient stays born before 2007, an adult stays an adult)."""
     chosen = np.flatnonzero(
         f.chance(params.noise.doppelganger, f["category"] != Category.US_CITIZEN_MIXED_HOUSEHOLD)
     )
     for i in chosen:
-        peers = np.flatnonzero((f["group"] == f["group"][i]) & (f["sex"] == f["sex"][i]))
+        peers = np.flatnonzero(
+            (f["group"] == f["group"][i]) & (f["sex"] == f["sex"][i]) & (f["category"] == f["category"][i])
+        )
         j = int(f.rng.choice(peers))
         if j != i:
             f["given"][i], f["family"][i] = f["given"][j], f["family"][j]

@@ -105,7 +105,7 @@ def _a_number(f: Facts, mask: np.ndarray) -> None:
 def _ssn(f: Facts, mask: np.ndarray, code: str, issued: np.ndarray) -> None:
     f.put("ssn", mask, f["ssn_all"])
     f.put("ssa_code", mask, code)
-    f.put("ssn_issue_date", mask, issued)
+    f.put("ssn_issue_date", mask, np.maximum(np.minimum(issued, f.as_of - DAY), f["dob"]))
 
 
 def _nonimmigrant_entry(f: Facts, mask: np.ndarray, when: np.ndarray) -> None:
@@ -189,7 +189,7 @@ def nonimmigrants(f: Facts) -> None:
     f.put("ext_filed", pending, lapsed - f.rng.integers(10, 120, f.n) * DAY)
     f.put("ext_pending", pending, True)
     approved = f.chance(0.05, m & ~pending)
-    f.put("ext_filed", approved, f["admit_until"] - f.rng.integers(200, 400, f.n) * DAY)
+    f.put("ext_filed", approved, f.between(f["entry_date"] + 30 * DAY, f.as_of - 100 * DAY))
     f.put("ext_until", approved, f["admit_until"] + YEAR * DAY)
     f.put("ext_approved", approved, True)
     h1b = m & (klass == "H1B")

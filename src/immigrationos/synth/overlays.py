@@ -44,14 +44,10 @@ def criminal_history(f: Facts, params: WorldParams) -> None:
     since = np.maximum(
         f["dob"] + 18 * YEAR * DAY, np.where(np.isnat(f["entry_date"]), f["dob"], f["entry_date"])
     )
-    span = np.maximum((f.as_of - since).astype(np.int64) - 60, 1)
-    arrest = since + (f.rng.random(f.n) * span).astype(np.int64) * DAY
+    arrest = np.maximum(f.between(since, f.as_of - 60 * DAY), since)
+    disposition = np.maximum(f.between(arrest + 60 * DAY, f.as_of - DAY), arrest)
     f.put("crim_arrest_date", convicted | pending, arrest)
-    f.put(
-        "crim_disposition_date",
-        convicted,
-        np.minimum(arrest + f.rng.integers(60, 400, f.n) * DAY, f.as_of - DAY),
-    )
+    f.put("crim_disposition_date", convicted, disposition)
     f.put("fbi_number", convicted | pending, f["fbi_all"])
     f["gang_db_false_flag"] = f.chance(0.05, (convicted | pending) & ~f["crim_org"])
 
@@ -151,11 +147,12 @@ def self_departures(f: Facts, params: WorldParams) -> None:
         "sd_reentry_date",
     )
     f.flags("sd_exit_recorded", "sd_app_confirmed", "sd_departed")
-    registered = f.days_before(f.as_of, 20, 540)
+    registered = f.between(np.maximum(f.as_of - 540 * DAY, f["entry_date"] + 30 * DAY), f.as_of - 20 * DAY)
     f.put("sd_registered", reg, registered)
     f.put("sd_planned", reg, registered + f.rng.integers(7, 60, f.n) * DAY)
     outcome = f.rng.random(f.n)
-    withdrawn = reg & (outcome < e.self_departure_withdraws)
+    withdrawal = registered + f.rng.integers(3, 60, f.n) * DAY
+    withdrawn = reg & (outcome < e.self_departure_withdraws) & (withdrawal < f.as_of)
     departure = f["sd_planned"] + f.rng.integers(-3, 21, f.n) * DAY
     leaves = (
         reg
@@ -163,7 +160,7 @@ def self_departures(f: Facts, params: WorldParams) -> None:
         & (outcome < e.self_departure_withdraws + e.self_departure_departs)
         & (departure < f.as_of)
     )
-    f.put("sd_withdrawn_date", withdrawn, registered + f.rng.integers(3, 60, f.n) * DAY)
+    f.put("sd_withdrawn_date", withdrawn, withdrawal)
     f.put("sd_departed", leaves, True)
     f.put("sd_departure_date", leaves, departure)
     arranged = f.chance(0.85, leaves) | f.chance(0.3, reg & ~withdrawn & ~leaves)
@@ -209,6 +206,9 @@ def other_agencies(f: Facts) -> None:
     f["hud"] = np.isin(np.arange(f.n), hud_heads) | np.isin(f["household_head"], hud_heads)
     f["hud"] |= f.chance(0.01, np.isin(f["category"], [C.LPR, C.NATURALIZED, C.REFUGEE_ASYLEE]))
     f.dates("hhs_date", "hud_date")
+    old_enough = f["dob"] < f.as_of - 30 * DAY  # a newborn has no enrollment on record yet
+    f["hhs"] &= old_enough
+    f["hud"] &= old_enough
     for col, flag, years in (("hhs_date", "hhs", 3), ("hud_date", "hud", 5)):
         earliest = np.maximum(f.as_of - years * YEAR * DAY, f.after_birth(0.02))
         f.put(col, f[flag], f.between(earliest, f.as_of - 10 * DAY))

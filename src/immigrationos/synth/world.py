@@ -84,14 +84,14 @@ class WorldSummary:
 
 
 @dataclass
-class _Context:
+class WorldContext:
     params: WorldParams
     catalog: Catalog
     book: NameBook
     localities: identity.Localities
 
 
-def draw_facts(ctx: _Context, chunk: int, offset: int, n: int) -> Facts:
+def draw_facts(ctx: WorldContext, chunk: int, offset: int, n: int) -> Facts:
     """All true facts of one chunk of persons."""
     p = ctx.params
     f = Facts(n=n, as_of=np.datetime64(p.as_of, "D"), rng=np.random.default_rng([p.seed, chunk]), params=p)
@@ -116,7 +116,9 @@ def draw_facts(ctx: _Context, chunk: int, offset: int, n: int) -> Facts:
     return f
 
 
-def source_records(f: Facts, spec: SourceSpec, ctx: _Context, chunk: int) -> tuple[pa.Table, pd.DataFrame]:
+def source_records(
+    f: Facts, spec: SourceSpec, ctx: WorldContext, chunk: int
+) -> tuple[pa.Table, pd.DataFrame]:
     """One source's records for a chunk (shuffled, with ids) and their true persons."""
     df = concat(BUILDERS[spec.name](f))
     df = attach_identity(df, f, spec, ctx.localities, ctx.book)
@@ -144,9 +146,9 @@ def person_truth(f: Facts) -> pa.Table:
     return pa.Table.from_pandas(pd.DataFrame(cols), preserve_index=False)
 
 
-def _context(params: WorldParams) -> _Context:
+def world_context(params: WorldParams) -> WorldContext:
     groups = {c.group for c in COUNTRIES} | {"american"}
-    return _Context(
+    return WorldContext(
         params=params,
         catalog=default_catalog(),
         book=build_name_book(groups, params.seed),
@@ -161,7 +163,7 @@ def generate_world(
     on_chunk: Callable[[int], None] | None = None,
 ) -> WorldSummary:
     """Write one file per source plus ``ground_truth/`` and ``manifest.json`` into ``out_dir``."""
-    ctx = _context(params)
+    ctx = world_context(params)
     out_dir.mkdir(parents=True, exist_ok=True)
     sinks = {
         s.name: TableSink(out_dir / file_name(s.name, fmt), arrow_schema(s), fmt) for s in ctx.catalog.sources
