@@ -25,7 +25,7 @@ from immigrationos.sources.ingest import (
     Progress as IngestProgress,
 )
 from immigrationos.store.engine import store_session
-from immigrationos.synth.params import load_params
+from immigrationos.synth.params import describe_params, load_params
 from immigrationos.synth.world import WorldSummary, generate_world
 
 app = typer.Typer(
@@ -234,6 +234,27 @@ def catalog(source: Annotated[str | None, typer.Argument(help="Show one source's
             f.identifier.value if f.identifier else "",
             ", ".join(f.enum or ()),
         )
+    console.print(table)
+
+
+@app.command()
+def params(
+    params_file: Annotated[
+        Path | None, typer.Option("--params", help="Show a file's values instead.")
+    ] = None,
+) -> None:
+    """The synthetic world's base rates: value and basis of every parameter."""
+    from rich.table import Table
+
+    try:
+        values = load_params(params_file)
+    except ImmosError as exc:
+        raise fail(exc) from exc
+    table = Table(title="World parameters (override with generate --params FILE.yaml)")
+    for col in ("parameter", "value", "basis"):
+        table.add_column(col, overflow="fold")
+    for name, value, basis in describe_params(values):
+        table.add_row(name, str(value), basis)
     console.print(table)
 
 

@@ -20,18 +20,20 @@ class PopulationMix(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    us_citizen_mixed_household: float = 0.14  # FWD.us: 0.47 USC per unauthorized person
-    naturalized: float = 0.10  # ~0.85 M naturalizations a year over ten years
-    lpr: float = 0.265  # OHSS 12.9 M
-    nonimmigrant: float = 0.075  # OHSS 3.6 M resident nonimmigrants
-    refugee_asylee: float = 0.02  # assumption (L)
-    visitor: float = 0.11  # I-94-only visitors, heavily down-sampled
-    unauthorized_unprotected: float = 0.165  # Pew: 8 of 14 M without protection
-    pending_asylum: float = 0.062  # Pew 2.6 M
-    parole: float = 0.016  # Pew 0.7 M
-    tps: float = 0.015  # Pew 0.65 M
-    daca: float = 0.015  # Pew 0.6 M
-    other_deferred: float = 0.016  # U/T/SIJ and other deferred action, Pew 0.7 M
+    us_citizen_mixed_household: float = Field(
+        default=0.14, description="FWD.us: 0.47 USC per unauthorized person"
+    )
+    naturalized: float = Field(default=0.10, description="~0.85 M naturalizations a year over ten years")
+    lpr: float = Field(default=0.265, description="lawful permanent residents: OHSS estimate 12.9 M")
+    nonimmigrant: float = Field(default=0.075, description="OHSS 3.6 M resident nonimmigrants")
+    refugee_asylee: float = Field(default=0.02, description="assumption (L)")
+    visitor: float = Field(default=0.11, description="I-94-only visitors, heavily down-sampled")
+    unauthorized_unprotected: float = Field(default=0.165, description="Pew: 8 of 14 M without protection")
+    pending_asylum: float = Field(default=0.062, description="pending asylum applicants: Pew 2.6 M")
+    parole: float = Field(default=0.016, description="parolees (CHNV, CBP One, U4U, OAW): Pew 0.7 M")
+    tps: float = Field(default=0.015, description="TPS holders: Pew 0.65 M")
+    daca: float = Field(default=0.015, description="DACA recipients: Pew 0.6 M")
+    other_deferred: float = Field(default=0.016, description="U/T/SIJ and other deferred action, Pew 0.7 M")
 
 
 class EnforcementRates(BaseModel):
@@ -39,23 +41,53 @@ class EnforcementRates(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    overstay_share_of_unprotected: float = 0.40  # unprotected: 60% EWI / 40% overstay
-    in_proceedings: float = 0.15  # NTA receipts concentrate on recent arrivals
-    final_order: float = 0.10  # in absentia and after-hearing orders accumulate
-    reopened_share_of_final_orders: float = 0.04
-    removed: float = 0.05  # interior removals ~1.5-2.5% a year, accumulated
-    self_departure_registration: float = 0.005  # CBP Home: 0.2-0.5% of the unauthorized
-    self_departure_departs: float = 0.60  # assumption: 60% +- 20 of registrants leave
-    self_departure_withdraws: float = 0.10
-    self_departure_reenters: float = 0.03
-    criminal_odds_ratio_for_enforcement: float = 12.0  # late-2025 arrest selection
-    conviction_unauthorized: float = 0.057
-    pending_charge_unauthorized: float = 0.030
-    violent_unauthorized: float = 0.013  # a subset of convictions
-    conviction_others: float = 0.030  # assumption for LPRs, nonimmigrants and citizens
-    violent_others: float = 0.008
-    criminal_org_share_of_convicted: float = 0.08  # flag asserted on about 0.5% of unauthorized
-    ewi_encountered: float = 1.0  # every EWI person has a border encounter on record
+    overstay_share_of_unprotected: float = Field(
+        default=0.40, description="unprotected: 60% EWI / 40% overstay"
+    )
+    in_proceedings: float = Field(default=0.15, description="NTA receipts concentrate on recent arrivals")
+    final_order: float = Field(default=0.10, description="in absentia and after-hearing orders accumulate")
+    reopened_share_of_final_orders: float = Field(
+        default=0.04,
+        description="share of final orders later reopened (motion to reopen granted); assumption (L)",
+    )
+    removed: float = Field(default=0.05, description="interior removals ~1.5-2.5% a year, accumulated")
+    self_departure_registration: float = Field(
+        default=0.005, description="CBP Home: 0.2-0.5% of the unauthorized"
+    )
+    self_departure_departs: float = Field(
+        default=0.60, description="assumption: 60% +- 20 of registrants leave"
+    )
+    self_departure_withdraws: float = Field(
+        default=0.10, description="registrants who withdraw before leaving; assumption (L)"
+    )
+    self_departure_reenters: float = Field(
+        default=0.03,
+        description="departed registrants who come back (an encounter after the exit); assumption (L)",
+    )
+    criminal_odds_ratio_for_enforcement: float = Field(default=12.0, description="late-2025 arrest selection")
+    conviction_unauthorized: float = Field(
+        default=0.057, description="unauthorized adults with a conviction (non-detained docket, 5.7%)"
+    )
+    pending_charge_unauthorized: float = Field(
+        default=0.030, description="unauthorized adults with a pending charge (3.0%)"
+    )
+    violent_unauthorized: float = Field(
+        default=0.013,
+        description="unauthorized adults with a violent conviction (1.3%), a subset of convictions",
+    )
+    conviction_others: float = Field(
+        default=0.030, description="assumption for LPRs, nonimmigrants and citizens"
+    )
+    violent_others: float = Field(
+        default=0.008,
+        description="LPRs, nonimmigrants and citizens with a violent conviction; assumption (L)",
+    )
+    criminal_org_share_of_convicted: float = Field(
+        default=0.08, description="flag asserted on about 0.5% of unauthorized"
+    )
+    ewi_encountered: float = Field(
+        default=1.0, description="every EWI person has a border encounter on record"
+    )
 
 
 class NoiseRates(BaseModel):
@@ -63,30 +95,83 @@ class NoiseRates(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name_typo_dhs: float = 0.02
-    name_typo_other: float = 0.04
-    romanization_variant: float = 0.30  # non-Latin-script names, per cross-agency record
-    second_surname_dropped: float = 0.20
-    name_order_swap: float = 0.02
-    name_order_swap_east_asian: float = 0.08
-    hyphen_space_change: float = 0.10
-    diacritics_stripped: float = 0.60
-    nickname: float = 0.03
-    dob_error_dhs: float = 0.005
-    dob_error_other: float = 0.015
-    jan1_placeholder_weak_registration: float = 0.14  # refugee channel, weak-registration countries
-    jan1_placeholder_elsewhere: float = 0.01
-    ssn_missing_non_ssa: float = 0.20
-    a_number_missing_non_dhs: float = 0.85
-    a_number_typo_dhs: float = 0.003
-    alias_overall: float = 0.003  # one fingerprint, two or more biographic identities
-    alias_repeat_encounters: float = 0.03
-    departure_missing_air: float = 0.02
-    departure_missing_land: float = 0.70
-    eoir_garbled: float = 0.01
-    address_moved: float = 0.45  # with stale copies this gives ~50% cross-agency disagreement
-    address_stale: float = 0.20
-    doppelganger: float = 0.0015  # extra persons sharing a common name and DOB with another
+    name_typo_dhs: float = Field(
+        default=0.02, description="character typo per name field per record, DHS feeds (Luo: 2%)"
+    )
+    name_typo_other: float = Field(
+        default=0.04,
+        description="character typo per name field per record, other agencies (Winkler planning value ~4-5%)",
+    )
+    romanization_variant: float = Field(
+        default=0.30, description="non-Latin-script names, per cross-agency record"
+    )
+    second_surname_dropped: float = Field(
+        default=0.20, description="second Spanish/Portuguese surname dropped per record; assumption (L)"
+    )
+    name_order_swap: float = Field(
+        default=0.02, description="given and family name swapped per record; assumption (L)"
+    )
+    name_order_swap_east_asian: float = Field(
+        default=0.08,
+        description="given/family swap for Chinese, Korean, Vietnamese and Japanese names; assumption (L)",
+    )
+    hyphen_space_change: float = Field(
+        default=0.10, description="compound name written with a hyphen or without the space; assumption (L)"
+    )
+    diacritics_stripped: float = Field(
+        default=0.60,
+        description="accents stripped per record by systems without Unicode support; assumption (L)",
+    )
+    nickname: float = Field(
+        default=0.03,
+        description="given name recorded as a nickname or short form where one exists; assumption (L)",
+    )
+    dob_error_dhs: float = Field(
+        default=0.005, description="wrong birth date per record, DHS feeds (HES 0.11%; planning 0.5%)"
+    )
+    dob_error_other: float = Field(
+        default=0.015, description="wrong birth date per record, other agencies (Luo 1.5%)"
+    )
+    jan1_placeholder_weak_registration: float = Field(
+        default=0.14, description="refugee channel, weak-registration countries"
+    )
+    jan1_placeholder_elsewhere: float = Field(
+        default=0.01, description="1 January placeholder birth date outside the refugee channel (1%)"
+    )
+    ssn_missing_non_ssa: float = Field(
+        default=0.20, description="SSN absent on a non-SSA record of a holder (registry 22.5%)"
+    )
+    a_number_missing_non_dhs: float = Field(
+        default=0.85, description="A-number absent on a record outside DHS and EOIR; assumption (L)"
+    )
+    a_number_typo_dhs: float = Field(
+        default=0.003, description="A-number mistyped on a DHS record; assumption (L)"
+    )
+    alias_overall: float = Field(
+        default=0.003, description="one fingerprint, two or more biographic identities"
+    )
+    alias_repeat_encounters: float = Field(
+        default=0.03, description="aliases among persons with two or more enforcement encounters (3%)"
+    )
+    departure_missing_air: float = Field(
+        default=0.02, description="real departure with no exit record, air (2%)"
+    )
+    departure_missing_land: float = Field(
+        default=0.70, description="real departure with no exit record, southwest land border (70%)"
+    )
+    eoir_garbled: float = Field(
+        default=0.01, description="EOIR record with a garbled field (TRAC findings, 1%)"
+    )
+    address_moved: float = Field(
+        default=0.45, description="with stale copies this gives ~50% cross-agency disagreement"
+    )
+    address_stale: float = Field(
+        default=0.20,
+        description="non-DHS record that keeps the previous address of a person who moved; assumption (L)",
+    )
+    doppelganger: float = Field(
+        default=0.0015, description="extra persons sharing a common name and DOB with another"
+    )
 
 
 class WorldParams(BaseModel):
@@ -129,3 +214,14 @@ def load_params(path: Path | None, **overrides: object) -> WorldParams:
         return WorldParams.model_validate(data)
     except ValueError as exc:
         raise GenerationError(f"invalid world parameters: {exc}") from exc
+
+
+def describe_params(params: WorldParams | None = None) -> list[tuple[str, object, str]]:
+    """Every rate as (dotted name, value, basis): what ``immos params`` prints."""
+    params = params or WorldParams()
+    rows: list[tuple[str, object, str]] = []
+    for group_name in ("mix", "enforcement", "noise"):
+        group = getattr(params, group_name)
+        for name, info in type(group).model_fields.items():
+            rows.append((f"{group_name}.{name}", getattr(group, name), info.description or ""))
+    return rows
