@@ -11,6 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from immigrationos.cli import render
+from immigrationos.cli import resolution as resolution_commands
 from immigrationos.cli.state import CliState, console, fail, state
 from immigrationos.config import Settings
 from immigrationos.errors import ImmosError
@@ -33,6 +34,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+resolution_commands.register(app)
 
 
 @app.callback()

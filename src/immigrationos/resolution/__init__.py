@@ -1,1 +1,1 @@
-"""resolution: see ARCHITECTURE.md (planned; not built yet)."""
+"""Entity resolution: every record resolved to a person, with the evidence for every link."""

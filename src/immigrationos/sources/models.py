@@ -43,6 +43,7 @@ class IdentifierKind(StrEnum):
     I94_NUMBER = "i94_number"
     VISA_NUMBER = "visa_number"
     RECEIPT_NUMBER = "receipt_number"
+    REGISTRATION_ID = "registration_id"
 
 
 class FieldSpec(BaseModel):

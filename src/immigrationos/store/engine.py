@@ -85,6 +85,7 @@ class Store:
 
 def _register_domain_migrations() -> None:
     """Import the storage modules whose migrations make up the schema."""
+    import immigrationos.resolution.storage
     import immigrationos.sources.storage  # noqa: F401
 
 
@@ -103,6 +104,7 @@ def open_store(settings: Settings, *, read_only: bool = False) -> Store:
         conn = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:
         raise StoreError(f"cannot open store {path}: {exc}") from exc
+    conn.execute("SET enable_progress_bar = false")
     store = Store(conn, path)
     if not read_only:
         _register_domain_migrations()

@@ -1,0 +1,124 @@
+"""Splink behind one small adapter: train (or load) the model, score profile pairs, hold risky links.
+
+The model is trained without labels, as an agency must: u by random sampling; m by expectation
+maximisation on record pairs that share an SSN or an A-number (almost always the same person, so
+they show how names, birth dates and addresses vary within a person) and on pairs sharing name and
+birth date (which show how often identifiers differ). It is saved as JSON beside the store and
+reused, so person ids stay stable between runs until an operator retrains.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from splink import DuckDBAPI, Linker
+
+from immigrationos.resolution import model
+from immigrationos.resolution.profiles import PROFILES, RECORD_PROFILE
+from immigrationos.resolution.records import RECORDS
+from immigrationos.store.engine import Store
+
+if TYPE_CHECKING:
+    from immigrationos.resolution.pipeline import ResolveOptions
+
+logging.getLogger("splink").setLevel(logging.WARNING)
+TRAINING_SAMPLE_PERCENT = 35
+EM_RULES = (
+    "l.ssn = r.ssn",
+    "l.a_number = r.a_number",
+    "l.dob = r.dob AND l.family1 = r.family1 AND l.given1 = r.given1",
+)
+LAMBDA_RULE = "l.dob = r.dob AND l.given_joined = r.given_joined AND l.family_joined = r.family_joined"
+CANDIDATES = "res_candidate_links"
+
+
+class SplinkEngine:
+    """Training and prediction on the store's DuckDB connection."""
+
+    def __init__(self, store: Store, home: Path, options: ResolveOptions) -> None:
+        self.store = store
+        self.options = options
+        self.model_path = options.model_path or home / "resolution_model.json"
+        self.db_api = DuckDBAPI(connection=store.conn)
+        self.model_version = ""
+
+    def ensure_model(self, *, retrain: bool) -> dict[str, Any]:
+        if retrain or not self.model_path.exists():
+            self.train()
+        spec: dict[str, Any] = json.loads(self.model_path.read_text(encoding="utf-8"))
+        self.model_version = hashlib.sha256(self.model_path.read_bytes()).hexdigest()[:12]
+        return spec
+
+    def train(self) -> None:
+        self.store.execute(f"""CREATE OR REPLACE TEMP TABLE _train_records AS
+            SELECT node AS profile_id, * EXCLUDE (node) FROM {RECORDS}
+            WHERE hash(rec) % 100 < {TRAINING_SAMPLE_PERCENT}""")  # a content hash: the same sample every time
+        frame = self.db_api.register(cast(Any, self.store.conn.table("_train_records")))
+        linker = Linker(frame, model.settings(set(self.store.conn.table("_train_records").columns)))
+        linker.training.estimate_probability_two_random_records_match([LAMBDA_RULE], recall=0.5)
+        linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
+        for rule in EM_RULES:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True
+            )
+        self.model_path.parent.mkdir(parents=True, exist_ok=True)
+        linker.misc.save_model_to_json(str(self.model_path), overwrite=True)
+
+    def profile_linker(self) -> Linker:
+        spec = json.loads(self.model_path.read_text(encoding="utf-8"))
+        spec["unique_id_column_name"] = "profile_id"
+        spec["blocking_rules_to_generate_predictions"] = [
+            {"blocking_rule": r} for r in model.blocking_rules(" AND l.comp <> r.comp")
+        ]
+        # A fresh API object: Splink caches term-frequency tables per API, and those of the training
+        # sample must not stand in for the profiles' own (found by the load-order test).
+        return Linker(
+            DuckDBAPI(connection=self.store.conn).register(cast(Any, self.store.conn.table(PROFILES))), spec
+        )
+
+    def predict_profile_pairs(self) -> int:
+        predictions = self.profile_linker().inference.predict(
+            threshold_match_probability=self.options.review_threshold
+        )
+        self.store.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _reps AS SELECT profile_id, min(node) AS node FROM {RECORD_PROFILE} GROUP BY 1""")
+        self.store.execute(_candidates_sql(predictions.physical_name))
+        return int(self.store.scalar(f"SELECT count(*) FROM {CANDIDATES}"))
+
+
+def _candidates_sql(predictions: str) -> str:
+    """Profile pairs mapped to components and representative records, with any reason to hold them."""
+    same_home = "(l.postal_code = r.postal_code AND l.street = r.street)"
+    twin = (
+        f"(l.family_joined = r.family_joined AND {same_home} AND "
+        f"(jaro_winkler_similarity(l.given_joined, r.given_joined) < 0.9 OR abs(l.birth_year - r.birth_year) > 1))"
+    )
+    fields = ("country", "sex", "a_number", "ssn", "fin", "passport")
+    differs = {f: f"(l.{f} IS NOT NULL AND r.{f} IS NOT NULL AND l.{f} <> r.{f})" for f in fields}
+    contradiction = "(" + " OR ".join(differs.values()) + ")"
+    contradicted = ", ".join(f"CASE WHEN {cond} THEN '{f}' END" for f, cond in differs.items())
+    return f"""
+        CREATE OR REPLACE TABLE {CANDIDATES} AS
+        WITH shared AS (  -- name and birth date proven to belong to several persons (different identifiers)
+            SELECT given1, family1, dob FROM {PROFILES} WHERE dob IS NOT NULL GROUP BY ALL
+            HAVING greatest(count(DISTINCT a_number), count(DISTINCT ssn), count(DISTINCT fin),
+                            count(DISTINCT passport)) > 1)
+        SELECT p.profile_id_l, p.profile_id_r, l.comp AS l_comp, r.comp AS r_comp, rl.node AS l_node, rr.node AS r_node,
+               al.rec AS l_rec, ar.rec AS r_rec, p.match_probability, p.match_weight,
+               'splink match weight ' || round(p.match_weight, 1) AS rule,
+               CASE WHEN {contradiction} THEN 'contradicting ' || concat_ws(', ', {contradicted}) || ': a person rarely differs there'
+                    WHEN {twin} THEN 'possible twin or Jr/Sr: same family name and address, different person data'
+                    WHEN (sl.dob IS NOT NULL OR sr.dob IS NOT NULL) AND NOT coalesce({same_home}, false)
+                         THEN 'name and birth date shared by several persons: needs an identifier or address'
+               END AS hold_reason
+        FROM {predictions} p
+        JOIN {PROFILES} l ON l.profile_id = p.profile_id_l JOIN {PROFILES} r ON r.profile_id = p.profile_id_r
+        JOIN _reps rl ON rl.profile_id = p.profile_id_l JOIN _reps rr ON rr.profile_id = p.profile_id_r
+        JOIN {RECORDS} al ON al.node = rl.node JOIN {RECORDS} ar ON ar.node = rr.node
+        LEFT JOIN shared sl ON sl.given1 = l.given1 AND sl.family1 = l.family1 AND sl.dob = l.dob
+        LEFT JOIN shared sr ON sr.given1 = r.given1 AND sr.family1 = r.family1 AND sr.dob = r.dob
+        ORDER BY p.profile_id_l, p.profile_id_r"""

@@ -1,0 +1,59 @@
+"""All SQL of the resolution domain's durable tables: persons, memberships, links, review, stewardship."""
+
+from __future__ import annotations
+
+from immigrationos.store.engine import Store, migration
+
+
+@migration("resolution_001_tables")
+def _tables(store: Store) -> None:
+    store.execute("CREATE SEQUENCE IF NOT EXISTS res_person_ids START 1")
+    store.execute("CREATE SEQUENCE IF NOT EXISTS res_event_ids START 1")
+    store.execute("CREATE SEQUENCE IF NOT EXISTS res_steward_ids START 1")
+    store.execute(
+        """CREATE TABLE res_membership (rec VARCHAR PRIMARY KEY, person_id BIGINT NOT NULL, run_id BIGINT NOT NULL)"""
+    )
+    store.execute("""CREATE TABLE res_runs (run_id BIGINT PRIMARY KEY, started_at TIMESTAMPTZ DEFAULT now(),
+        actor VARCHAR, purpose VARCHAR, records BIGINT, persons BIGINT, auto_threshold DOUBLE,
+        review_threshold DOUBLE, model_version VARCHAR, engine VARCHAR)""")
+    store.execute("""CREATE TABLE res_person_events (event_id BIGINT PRIMARY KEY, run_id BIGINT, kind VARCHAR,
+        person_id BIGINT, other_person_id BIGINT, records BIGINT, occurred_at TIMESTAMPTZ DEFAULT now())""")
+    store.execute("""CREATE TABLE res_steward (decision_id BIGINT PRIMARY KEY, rec_a VARCHAR NOT NULL,
+        rec_b VARCHAR NOT NULL, decision VARCHAR NOT NULL CHECK (decision IN ('link', 'separate')),
+        actor VARCHAR NOT NULL, reason VARCHAR NOT NULL, decided_at TIMESTAMPTZ DEFAULT now(), active BOOLEAN DEFAULT true)""")
+    store.execute("""CREATE TABLE res_links (rec_l VARCHAR, rec_r VARCHAR, tier VARCHAR, rule VARCHAR,
+        match_probability DOUBLE, match_weight DOUBLE, run_id BIGINT)""")
+    store.execute("""CREATE TABLE res_review (rec_l VARCHAR, rec_r VARCHAR, tier VARCHAR, reason VARCHAR,
+        match_probability DOUBLE, run_id BIGINT, status VARCHAR DEFAULT 'open')""")
+    store.execute(
+        """CREATE TABLE res_person_flags (person_id BIGINT, flag VARCHAR, detail VARCHAR, run_id BIGINT)"""
+    )
+
+
+def next_run_id(store: Store) -> int:
+    return int(store.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM res_runs"))
+
+
+def steward_decisions(store: Store) -> list[tuple[str, str, str]]:
+    return [
+        (str(a), str(b), str(d))
+        for a, b, d in store.rows(
+            "SELECT rec_a, rec_b, decision FROM res_steward WHERE active ORDER BY decision_id"
+        )
+    ]
+
+
+def add_steward_decision(
+    store: Store, *, rec_a: str, rec_b: str, decision: str, actor: str, reason: str
+) -> int:
+    decision_id = int(store.scalar("SELECT nextval('res_steward_ids')"))
+    store.execute(
+        "INSERT INTO res_steward (decision_id, rec_a, rec_b, decision, actor, reason) VALUES (?, ?, ?, ?, ?, ?)",
+        [decision_id, rec_a, rec_b, decision, actor, reason],
+    )
+    return decision_id
+
+
+def person_of(store: Store, rec: str) -> int | None:
+    found = store.scalar("SELECT person_id FROM res_membership WHERE rec = ?", [rec])
+    return None if found is None else int(found)
