@@ -13,6 +13,7 @@ from immigrationos.cli.state import console, fail, state
 from immigrationos.errors import ImmosError
 from immigrationos.resolution.evaluate import resolution_quality
 from immigrationos.resolution.explain import explain_pair, explain_person
+from immigrationos.resolution.link import link_files
 from immigrationos.resolution.pipeline import ResolveOptions, resolve
 from immigrationos.resolution.service import decide, review_queue, review_summary
 from immigrationos.sources.catalog import default_catalog
@@ -25,6 +26,7 @@ def register(app: typer.Typer) -> None:
     app.command("explain")(explain_command)
     app.command("review")(review_command)
     app.command("steward")(steward_command)
+    app.command("link")(link_command)
 
 
 def resolve_command(
@@ -214,4 +216,26 @@ def steward_command(
         raise fail(exc) from exc
     console.print(
         f"Recorded decision {decision_id}: {decision} {rec_a} {rec_b}. It applies from the next 'immos resolve'."
+    )
+
+
+def link_command(
+    files: Annotated[list[Path], typer.Argument(help="One file to dedupe, or two to link (CSV or Parquet).")],
+    mapping: Annotated[Path, typer.Option(help="YAML mapping of columns to person fields (see README).")],
+    out: Annotated[Path, typer.Option(help="Folder for pairs.parquet and clusters.parquet.")] = Path(
+        "linked"
+    ),
+    threshold: Annotated[
+        float, typer.Option(min=0.5, max=1.0, help="Cluster at or above this probability.")
+    ] = 0.95,
+) -> None:
+    """Match your own person records with the same model: pairs and clusters, trained on the file itself."""
+    try:
+        with console.status("linking"):
+            result = link_files(files, mapping, out, threshold=threshold)
+    except ImmosError as exc:
+        raise fail(exc) from exc
+    console.print(
+        f"Linked {result.records:,} records: {result.pairs:,} scored pairs, {result.clusters:,} clusters "
+        f"-> {out / 'pairs.parquet'}, {out / 'clusters.parquet'}"
     )

@@ -6,6 +6,7 @@ mapped file (fields missing from a file simply drop out of the model).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import splink.comparison_level_library as cll
@@ -13,6 +14,7 @@ from splink import SettingsCreator
 from splink.comparison_library import CustomComparison
 
 JW = "jaro_winkler_similarity"
+logging.getLogger("splink").setLevel(logging.WARNING)  # training narrates every step at INFO
 
 
 def _null(col: str) -> Any:

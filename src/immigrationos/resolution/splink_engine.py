@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,7 +24,6 @@ from immigrationos.store.engine import Store
 if TYPE_CHECKING:
     from immigrationos.resolution.pipeline import ResolveOptions
 
-logging.getLogger("splink").setLevel(logging.WARNING)
 TRAINING_SAMPLE_PERCENT = 35
 EM_RULES = (
     "l.ssn = r.ssn",
