@@ -201,7 +201,9 @@ def link_files(
     columns = _available(conn, tables)
     settings = model.settings(columns)
     settings.link_type = "dedupe_only" if len(files) == 1 else "link_only"
-    settings.blocking_rules_to_generate_predictions = cast(Any, _usable_rules(model.blocking_rules(), columns))
+    settings.blocking_rules_to_generate_predictions = cast(
+        Any, _usable_rules(model.blocking_rules(), columns)
+    )
     db = DuckDBAPI(connection=conn)
     linker = Linker([db.register(cast(Any, conn.table(t))) for t in tables], settings)
     _train(linker, columns)
