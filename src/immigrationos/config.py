@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     )
     actor: str = Field(default="local-admin", description="User the CLI acts as.")
     purpose: str = Field(default="data_management", description="Purpose the CLI declares.")
+    spark_master: str = Field(
+        default="local[2]",
+        description="Spark master for 'immos resolve --engine spark' (a cluster URL there).",
+    )
     generate_chunk_persons: int = Field(
         default=100_000, ge=1_000, description="Persons generated per chunk (bounds memory)."
     )

@@ -40,12 +40,22 @@ def resolve_command(
     review_threshold: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Send to review at or above.")
     ] = 0.5,
+    engine: Annotated[
+        str, typer.Option(help="duckdb, or spark (Splink's Spark backend at IMMOS_SPARK_MASTER).")
+    ] = "duckdb",
 ) -> None:
     """Resolve every stored record to a person (identifiers, then Splink, then conflict-aware clustering)."""
     st = state(ctx)
-    options = ResolveOptions(
-        auto_threshold=auto_threshold, review_threshold=review_threshold, retrain=retrain
-    )
+    try:
+        options = ResolveOptions(
+            auto_threshold=auto_threshold,
+            review_threshold=review_threshold,
+            retrain=retrain,
+            engine=engine,
+            spark_master=st.settings.spark_master,
+        )
+    except ImmosError as exc:
+        raise fail(exc) from exc
     try:
         with store_session(st.settings) as store, console.status("resolving") as status:
             report = resolve(

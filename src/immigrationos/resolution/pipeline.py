@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from immigrationos.context import RequestContext, require_context
+from immigrationos.errors import ConfigurationError
 from immigrationos.resolution import storage
 from immigrationos.resolution.clustering import CONFLICT_KINDS, ConstrainedUnionFind, Edge
 from immigrationos.resolution.deterministic import EDGES, build_identifier_edges
@@ -35,6 +36,14 @@ class ResolveOptions:
     retrain: bool = False
     model_path: Path | None = None
     max_cluster_records: int = 400
+    engine: str = "duckdb"  # or "spark"
+    spark_master: str = "local[2]"
+
+    def __post_init__(self) -> None:
+        if self.engine not in ("duckdb", "spark"):
+            raise ConfigurationError(f"unknown engine {self.engine!r}: use duckdb or spark")
+        if not 0.0 <= self.review_threshold <= self.auto_threshold <= 1.0:
+            raise ConfigurationError("thresholds must satisfy 0 <= review <= auto <= 1")
 
 
 @dataclass
@@ -281,7 +290,7 @@ class Resolver:
         _write_components(self.store, self.labels)
 
     def step_probabilistic(self) -> None:
-        engine = SplinkEngine(self.store, self.home, self.options)
+        engine = _engine(self.store, self.home, self.options)
         engine.ensure_model(retrain=self.options.retrain)
         engine.predict_profile_pairs()
         self.model_version = engine.model_version
@@ -349,7 +358,7 @@ class Resolver:
             self._write_flags()
             o = self.options
             self.store.execute(
-                "INSERT INTO res_runs VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, 'duckdb')",
+                "INSERT INTO res_runs VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     self.report.run_id,
                     self.ctx.actor.user,
@@ -359,6 +368,7 @@ class Resolver:
                     o.auto_threshold,
                     o.review_threshold,
                     self.model_version,
+                    o.engine,
                 ],
             )
 
@@ -385,6 +395,16 @@ class Resolver:
         self.store.execute(f"""INSERT INTO res_person_flags SELECT m.person_id, f.flag, f.detail, {self.report.run_id}
                                FROM _flags_df f JOIN {RECORDS} r ON r.node = f.node JOIN res_membership m ON m.rec = r.rec""")
         self.store.conn.unregister("_flags_df")
+
+
+def _engine(store: Store, home: Path, options: ResolveOptions) -> SplinkEngine:
+    if options.engine == "duckdb":
+        return SplinkEngine(store, home, options)
+    if options.engine == "spark":
+        from immigrationos.resolution.spark_engine import SparkSplinkEngine
+
+        return SparkSplinkEngine(store, home, options, options.spark_master)
+    raise ConfigurationError(f"unknown engine {options.engine!r}: use duckdb or spark")
 
 
 def assign_person_ids(store: Store, run_id: int) -> tuple[int, int, int]:

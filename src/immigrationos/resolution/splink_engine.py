@@ -82,10 +82,15 @@ class SplinkEngine:
         predictions = self.profile_linker().inference.predict(
             threshold_match_probability=self.options.review_threshold
         )
-        self.store.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _reps AS SELECT profile_id, min(node) AS node FROM {RECORD_PROFILE} GROUP BY 1""")
-        self.store.execute(_candidates_sql(predictions.physical_name))
-        return int(self.store.scalar(f"SELECT count(*) FROM {CANDIDATES}"))
+        return candidates_from(self.store, predictions.physical_name)
+
+
+def candidates_from(store: Store, predictions: str) -> int:
+    """Turn scored profile pairs (from any engine) into the candidate links the clustering reads."""
+    store.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _reps AS SELECT profile_id, min(node) AS node FROM {RECORD_PROFILE} GROUP BY 1""")
+    store.execute(_candidates_sql(predictions))
+    return int(store.scalar(f"SELECT count(*) FROM {CANDIDATES}"))
 
 
 def _candidates_sql(predictions: str) -> str:
