@@ -39,7 +39,7 @@ def resolve_command(
     ] = 0.999,
     review_threshold: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Send to review at or above.")
-    ] = 0.5,
+    ] = 0.9,
     engine: Annotated[
         str, typer.Option(help="duckdb, or spark (Splink's Spark backend at IMMOS_SPARK_MASTER).")
     ] = "duckdb",

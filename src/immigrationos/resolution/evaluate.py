@@ -89,6 +89,16 @@ def _per_source_pair(store: Store) -> dict[str, dict[str, float]]:
     return out
 
 
+def _conflicting_clusters(store: Store) -> int:
+    """Predicted persons that hold two true persons whose A-numbers, FINs or SSNs differ (target: 0)."""
+    checks = " UNION ALL ".join(
+        f"SELECT t.pred FROM {TRUTH} t JOIN res_records r USING (rec) WHERE r.{kind} IS NOT NULL "
+        f"GROUP BY t.pred HAVING count(DISTINCT t.truth) > 1 AND count(DISTINCT r.{kind}) > 1"
+        for kind in ("a_number", "fin", "ssn")
+    )
+    return int(store.scalar(f"SELECT count(DISTINCT pred) FROM ({checks})"))
+
+
 def resolution_quality(store: Store, ground_truth: Path, assignment: str) -> dict[str, Any]:
     """The `resolution` section of `immos evaluate`."""
     load_truth(store, ground_truth, assignment)
@@ -100,6 +110,7 @@ def resolution_quality(store: Store, ground_truth: Path, assignment: str) -> dic
     merged_ids = store.scalar(f"""
         SELECT count(*) FROM (SELECT pred FROM {TRUTH} GROUP BY pred HAVING count(DISTINCT truth) > 1)""")
     return {
+        "clusters_joining_different_strong_identifiers": _conflicting_clusters(store),
         "records": int(store.scalar(f"SELECT count(*) FROM {TRUTH}")),
         "predicted_persons": int(store.scalar(f"SELECT count(DISTINCT pred) FROM {TRUTH}")),
         "true_persons": int(store.scalar(f"SELECT count(DISTINCT truth) FROM {TRUTH}")),

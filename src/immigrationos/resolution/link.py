@@ -32,7 +32,7 @@ PERSON_FIELDS = (
     "postal_code",
     "country",
 )
-IDENTIFIER_FIELDS = ("ssn", "a_number", "fin", "passport")
+IDENTIFIER_FIELDS = ("ssn", "a_number", "fin", "passport", "other_id")
 
 
 class MappingError(ImmosError):
@@ -50,12 +50,14 @@ class LinkMapping(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     record_id: str | None = None
-    fields: dict[str, str | DateField]
+    fields: dict[str, str | list[str] | DateField]
     identifiers: dict[str, str] = {}
 
     @field_validator("fields")
     @classmethod
-    def _known_fields(cls, value: dict[str, str | DateField]) -> dict[str, str | DateField]:
+    def _known_fields(
+        cls, value: dict[str, str | list[str] | DateField]
+    ) -> dict[str, str | list[str] | DateField]:
         unknown = set(value) - set(PERSON_FIELDS)
         if unknown:
             raise ValueError(f"unknown person fields {sorted(unknown)}; use {', '.join(PERSON_FIELDS)}")
@@ -72,7 +74,9 @@ class LinkMapping(BaseModel):
         return value
 
     def columns(self) -> set[str]:
-        cols = {v.column if isinstance(v, DateField) else v for v in self.fields.values()}
+        cols: set[str] = set()
+        for v in self.fields.values():
+            cols |= {v.column} if isinstance(v, DateField) else set(v) if isinstance(v, list) else {v}
         return cols | set(self.identifiers.values()) | ({self.record_id} if self.record_id else set())
 
 
@@ -94,10 +98,14 @@ def _field_sql(mapping: LinkMapping, name: str) -> str:
     if spec is None:
         return "NULL"
     if isinstance(spec, DateField) or name == "dob":
-        col, fmt = (spec.column, spec.format) if isinstance(spec, DateField) else (spec, None)
+        col, fmt = (spec.column, spec.format) if isinstance(spec, DateField) else (str(spec), None)
         quoted = f'"{col}"'
         return f"try_strptime({quoted}::VARCHAR, '{fmt}')::DATE" if fmt else f"TRY_CAST({quoted} AS DATE)"
-    col = f'"{spec}"::VARCHAR'
+    col = (
+        f"concat_ws(' ', {', '.join(chr(34) + c + chr(34) for c in spec)})"
+        if isinstance(spec, list)
+        else f'"{spec}"::VARCHAR'
+    )
     if name in ("given_name", "family_name", "street", "city"):
         return clean_name(col)
     if name == "postal_code":
@@ -171,6 +179,16 @@ def _usable_rules(rules: list[Any], columns: set[str]) -> list[str]:
     return [r for r in rules if all(c in columns or f"l.{c}" not in r for c in needed)]
 
 
+def link_blocking_rules(columns: set[str]) -> list[str]:
+    """The model's rules plus, with no identifier tier in front, the identifiers themselves and the birth
+    date alone (they reach pairs whose names both changed)."""
+    rules = _usable_rules(model.blocking_rules(), columns)
+    rules += [f"l.{i} = r.{i}" for i in IDENTIFIER_FIELDS if i in columns]
+    if "dob" in columns:  # a file's own birth dates spread pairs thinly enough at bring-your-own sizes
+        rules.append("l.dob = r.dob")
+    return rules
+
+
 def _train(linker: Linker, columns: set[str]) -> None:
     rules = [f"l.{i} = r.{i}" for i in IDENTIFIER_FIELDS if i in columns]
     if "dob" in columns:
@@ -201,9 +219,7 @@ def link_files(
     columns = _available(conn, tables)
     settings = model.settings(columns)
     settings.link_type = "dedupe_only" if len(files) == 1 else "link_only"
-    settings.blocking_rules_to_generate_predictions = cast(
-        Any, _usable_rules(model.blocking_rules(), columns)
-    )
+    settings.blocking_rules_to_generate_predictions = cast(Any, link_blocking_rules(columns))
     db = DuckDBAPI(connection=conn)
     linker = Linker([db.register(cast(Any, conn.table(t))) for t in tables], settings)
     _train(linker, columns)

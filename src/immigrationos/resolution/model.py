@@ -89,12 +89,33 @@ def exact_comparison(col: str) -> CustomComparison:
     )
 
 
+def identifier_comparison(col: str) -> CustomComparison:
+    """Equal, one keystroke apart (a typo, not another person's number), or different."""
+    return CustomComparison(
+        output_column_name=col,
+        comparison_levels=[
+            _null(col),
+            cll.ExactMatchLevel(col),
+            cll.DamerauLevenshteinLevel(col, 1),
+            cll.ElseLevel(),
+        ],
+    )
+
+
 def address_comparison() -> CustomComparison:
+    """Same street and postal code; same postal code with a similar street; a similar street elsewhere
+    (a mistyped postal code); the same postal code only; anything else."""
+    street_alike = "jaro_winkler_similarity(street_l, street_r) >= 0.9"
     return CustomComparison(
         output_column_name="address",
         comparison_levels=[
             cll.Or(cll.NullLevel("postal_code"), cll.NullLevel("street")),
             cll.And(cll.ExactMatchLevel("postal_code"), cll.ExactMatchLevel("street")),
+            cll.CustomLevel(
+                f"postal_code_l = postal_code_r AND {street_alike}",
+                label_for_charts="same postal code, similar street",
+            ),
+            cll.CustomLevel(street_alike, label_for_charts="similar street, other postal code"),
             cll.ExactMatchLevel("postal_code"),
             cll.ElseLevel(),
         ],
@@ -124,9 +145,12 @@ def settings(
         comparisons += [given_name_comparison(), family_name_comparison()]
     if "dob" in columns:
         comparisons.append(dob_comparison())
-    for col in ("sex", "country", "a_number", "ssn", "fin", "passport"):
+    for col in ("sex", "country"):
         if col in columns:
             comparisons.append(exact_comparison(col))
+    for col in ("a_number", "ssn", "fin", "passport", "other_id"):
+        if col in columns:
+            comparisons.append(identifier_comparison(col))
     if {"postal_code", "street"} <= columns:
         comparisons.append(address_comparison())
     return SettingsCreator(

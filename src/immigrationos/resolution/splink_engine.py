@@ -113,7 +113,10 @@ def _candidates_sql(predictions: str) -> str:
         SELECT p.profile_id_l, p.profile_id_r, l.comp AS l_comp, r.comp AS r_comp, rl.node AS l_node, rr.node AS r_node,
                al.rec AS l_rec, ar.rec AS r_rec, p.match_probability, p.match_weight,
                'splink match weight ' || round(p.match_weight, 1) AS rule,
-               CASE WHEN {contradiction} THEN 'contradicting ' || concat_ws(', ', {contradicted}) || ': a person rarely differs there'
+               CASE WHEN levenshtein(l.a_number, r.a_number) = 1 OR (l.a_number <> r.a_number
+                         AND list_sort(string_split(l.a_number, '')) = list_sort(string_split(r.a_number, '')))
+                    THEN 'A-numbers one digit apart or the same digits reordered: likely a typo, confirm and link'
+                    WHEN {contradiction} THEN 'contradicting ' || concat_ws(', ', {contradicted}) || ': a person rarely differs there'
                     WHEN {twin} THEN 'possible twin or Jr/Sr: same family name and address, different person data'
                     WHEN (sl.dob IS NOT NULL OR sr.dob IS NOT NULL) AND NOT coalesce({same_home}, false)
                          THEN 'name and birth date shared by several persons: needs an identifier or address'
