@@ -83,3 +83,10 @@ def test_generate_refuses_bad_parameters(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "must be a probability" in result.output
+
+
+def test_demo_runs_the_main_job_end_to_end(tmp_path: Path, home: list[str]) -> None:
+    result = runner.invoke(app, [*home, "demo", "--persons", "1500", "--out", str(tmp_path / "w")])
+    assert result.exit_code == 0, result.output
+    assert "Resolved" in result.output
+    assert "pairwise" in result.output

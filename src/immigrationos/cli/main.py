@@ -267,7 +267,7 @@ def demo(
     seed: Annotated[int, typer.Option()] = 42,
     out: Annotated[Path, typer.Option(help="Where the synthetic world is written.")] = Path("world"),
 ) -> None:
-    """The main job on the embedded store: generate a world, ingest it, print a summary."""
+    """The main job on the embedded store: generate a world, ingest it, resolve persons, measure."""
     st = state(ctx)
     try:
         _generate(st, persons, seed, out, "parquet", None, None)
@@ -275,3 +275,5 @@ def demo(
         _summary(st, as_json=False)
     except ImmosError as exc:
         raise fail(exc) from exc
+    resolution_commands.resolve_command(ctx)
+    resolution_commands.evaluate_command(ctx, world=out)
