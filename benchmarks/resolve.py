@@ -118,7 +118,16 @@ def main() -> None:
             ((v["precision"], k, v["true_pairs"]) for k, v in per_pair.items() if v["true_pairs"] >= 50)
         )[:5]
         print("lowest source-pair precision (>= 50 true pairs):", worst)
-        print("clusters with several true persons:", ours["clusters_with_several_true_persons"])
+        print(
+            "clusters with several true persons:",
+            ours["clusters_with_several_true_persons"],
+            "| of which joining different A-numbers, FINs or SSNs:",
+            ours["clusters_joining_different_strong_identifiers"],
+        )
+        print(
+            "source pairs below 0.99 precision (any size):",
+            {k: v for k, v in per_pair.items() if v["precision"] < 0.99},
+        )
         if not args.skip_baseline:
             seconds, base = textbook_baseline(store, world / "ground_truth")
             print(
