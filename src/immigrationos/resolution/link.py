@@ -186,6 +186,9 @@ def link_blocking_rules(columns: set[str]) -> list[str]:
     rules += [f"l.{i} = r.{i}" for i in IDENTIFIER_FIELDS if i in columns]
     if "dob" in columns:  # a file's own birth dates spread pairs thinly enough at bring-your-own sizes
         rules.append("l.dob = r.dob")
+    if {"postal_code", "family1"} <= columns:  # a given name replaced outright: same surname, same place
+        rules.append("l.postal_code = r.postal_code AND l.family1 = r.family1")
+        rules.append("l.postal_code = r.postal_code AND l.family1 = r.given1")  # swapped, birth date unusable
     return rules
 
 

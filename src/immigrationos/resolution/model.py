@@ -25,7 +25,7 @@ def given_name_comparison() -> CustomComparison:
     return CustomComparison(
         output_column_name="given_name",
         comparison_levels=[
-            cll.Or(cll.NullLevel("given_joined"), cll.NullLevel("family_joined")),
+            cll.NullLevel("given_joined"),
             cll.ExactMatchLevel("given_joined", term_frequency_adjustments=True),
             cll.CustomLevel(
                 "given_joined_l = family_joined_r", label_for_charts="given equals other's family (swap)"
@@ -42,7 +42,7 @@ def family_name_comparison() -> CustomComparison:
     return CustomComparison(
         output_column_name="family_name",
         comparison_levels=[
-            cll.Or(cll.NullLevel("given_joined"), cll.NullLevel("family_joined")),
+            cll.NullLevel("family_joined"),
             cll.ExactMatchLevel("family_joined", term_frequency_adjustments=True),
             cll.CustomLevel(
                 "family_joined_l = given_joined_r", label_for_charts="family equals other's given (swap)"
