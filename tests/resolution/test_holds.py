@@ -1,0 +1,95 @@
+"""The rules that hold a probable link for a person instead of merging it, on hand-built profiles.
+Each test fails if its rule is removed from ``_candidates_sql``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from immigrationos.config import Settings
+from immigrationos.resolution.splink_engine import CANDIDATES, candidates_from
+from immigrationos.store.engine import Store, store_session
+
+BASE: dict[str, Any] = {
+    "given_name": "JUAN",
+    "family_name": "PEREZ",
+    "given_joined": "JUAN",
+    "family_joined": "PEREZ",
+    "given1": "JUAN",
+    "family1": "PEREZ",
+    "dob": date(1980, 5, 17),
+    "birth_year": 1980,
+    "sex": "M",
+    "country": "MEX",
+    "postal_code": None,
+    "street": None,
+    "a_number": None,
+    "ssn": None,
+    "fin": None,
+    "passport": None,
+}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with store_session(Settings(home=tmp_path)) as s:
+        yield s
+
+
+def hold_reason(
+    store: Store, left: dict[str, Any], right: dict[str, Any], *others: dict[str, Any]
+) -> str | None:
+    """Load profiles (1 = left, 2 = right, then others) and one scored pair 1~2; return its hold reason."""
+    rows = [
+        {**BASE, **p, "profile_id": i + 1, "comp": (i + 1) * 10} for i, p in enumerate((left, right, *others))
+    ]
+    store.conn.register("_p", pd.DataFrame(rows))
+    store.execute("CREATE OR REPLACE TABLE res_profiles AS SELECT * FROM _p")
+    store.execute(
+        "CREATE OR REPLACE TABLE res_record_profile AS SELECT profile_id AS node, comp, profile_id FROM _p"
+    )
+    store.execute(
+        "CREATE OR REPLACE TABLE res_records AS SELECT profile_id AS node, 'src:' || profile_id AS rec FROM _p"
+    )
+    store.execute(
+        "CREATE OR REPLACE TABLE _pred AS SELECT 1 AS profile_id_l, 2 AS profile_id_r, "
+        "0.99999 AS match_probability, 20.0 AS match_weight"
+    )
+    candidates_from(store, "_pred")
+    reason = store.scalar(f"SELECT hold_reason FROM {CANDIDATES}")
+    return None if reason is None else str(reason)
+
+
+def test_an_unremarkable_probable_link_is_not_held(store: Store) -> None:
+    assert hold_reason(store, {"fin": "1"}, {"ssn": "123456789"}) is None
+
+
+def test_a_contradicting_country_holds_the_link(store: Store) -> None:
+    assert "contradicting country" in str(hold_reason(store, {}, {"country": "COL"}))
+
+
+def test_a_contradicting_identifier_holds_the_link(store: Store) -> None:
+    assert "contradicting ssn" in str(hold_reason(store, {"ssn": "123456789"}, {"ssn": "987654321"}))
+
+
+def test_a_one_digit_a_number_difference_is_called_a_likely_typo(store: Store) -> None:
+    assert "likely a typo" in str(hold_reason(store, {"a_number": "012345678"}, {"a_number": "012345679"}))
+
+
+def test_a_possible_twin_or_jr_sr_is_held(store: Store) -> None:
+    home = {"postal_code": "78701", "street": "12 OAK ST"}
+    junior = {**home, "given_name": "CARLOS", "given_joined": "CARLOS", "given1": "CARLOS"}
+    assert "twin or Jr/Sr" in str(hold_reason(store, home, junior))
+
+
+def test_a_name_and_birth_date_proven_shared_needs_more_evidence(store: Store) -> None:
+    """Two other components with this name and birth date hold different A-numbers: two persons exist."""
+    reason = hold_reason(store, {}, {}, {"a_number": "111111111"}, {"a_number": "222222222"})
+    assert "shared by several persons" in str(reason)
+    home = {"postal_code": "78701", "street": "12 OAK ST"}
+    assert hold_reason(store, home, home, {"a_number": "111111111"}, {"a_number": "222222222"}) is None
