@@ -4,7 +4,6 @@ stable person ids. Each step is a small function over the store; ``resolve`` run
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -470,7 +469,3 @@ def resolve(
     """Resolve every stored record to a person (see the module docstring for the steps)."""
     require_context(ctx)
     return Resolver(ctx, store, catalog, options or ResolveOptions(), home, on_step).run()
-
-
-def explain_json(report: ResolveReport) -> str:
-    return json.dumps(report.__dict__, indent=2)

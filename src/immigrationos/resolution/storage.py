@@ -52,8 +52,3 @@ def add_steward_decision(
         [decision_id, rec_a, rec_b, decision, actor, reason],
     )
     return decision_id
-
-
-def person_of(store: Store, rec: str) -> int | None:
-    found = store.scalar("SELECT person_id FROM res_membership WHERE rec = ?", [rec])
-    return None if found is None else int(found)

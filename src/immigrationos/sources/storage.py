@@ -335,12 +335,3 @@ def quarantine_rows(
             params,
         )
     ]
-
-
-def file_rows(store: Store) -> list[tuple[str, str | None, str, int, int, int, str | None]]:
-    return [
-        (str(r[0]), r[1], str(r[2]), int(r[3]), int(r[4]), int(r[5]), r[6])
-        for r in store.rows(
-            "SELECT path, source, status, rows_loaded, rows_duplicate, rows_quarantined, error FROM ingest_files ORDER BY file_id"
-        )
-    ]
