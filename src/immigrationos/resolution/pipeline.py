@@ -295,7 +295,6 @@ class Resolver:
         accepted = self.store.conn.execute(f"""
             SELECT l_comp, r_comp, match_probability, rule FROM res_candidate_links
             WHERE match_probability >= {o.auto_threshold} AND hold_reason IS NULL ORDER BY ALL""").fetchnumpy()
-        self._held_threshold = o.auto_threshold
         graph = _Graph(
             np.asarray(accepted["l_comp"], dtype=np.int64),
             np.asarray(accepted["r_comp"], dtype=np.int64),

@@ -313,7 +313,6 @@ def irs_filings(f: Facts) -> list[Part]:
     year = int(str(f.as_of.astype("datetime64[Y]")))
     tin = np.where(notnull(f, "ssn"), f["ssn"], f["itin"])
     tin_type = np.where(notnull(f, "ssn"), "SSN", "ITIN").astype(object)
-    dob = np.where(tin_type == "ITIN", f["doc_dob"], NAT)
     for k in range(1, 4):
         m = f["tax_filer"] & (f["tax_years"] >= k)
         filed = np.datetime64(f"{year - k + 1}-04-15") - f.rng.integers(0, 80, f.n) * DAY
@@ -326,7 +325,6 @@ def irs_filings(f: Facts) -> list[Part]:
                 tin_type=tin_type,
                 tax_year=np.full(f.n, year - k),
                 filing_date=filed,
-                dob=dob,
             )
         )
     return parts

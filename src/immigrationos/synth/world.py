@@ -139,7 +139,7 @@ def person_truth(f: Facts) -> pa.Table:
     cols: dict[str, np.ndarray] = {"person_id": f["_gi"] + 1}
     for name in TRUTH_PERSON_COLUMNS:
         cols[name] = f[name]
-    cols["household_head"] = np.where(f["household_head"] >= 0, f["household_head"] + f["_gi"][0] - 0 + 1, -1)
+    cols["household_head"] = np.where(f["household_head"] >= 0, f["household_head"] + f["_gi"][0] + 1, -1)
     for name, values in f.cols.items():
         if name.startswith("flag_"):
             cols[name[5:]] = values
