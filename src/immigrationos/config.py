@@ -5,6 +5,7 @@ Every tunable lives here so that an operator can see, in one place, what an inst
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,6 +41,11 @@ class Settings(BaseSettings):
     spark_master: str = Field(
         default="local[2]",
         description="Spark master for 'immos resolve --engine spark' (a cluster URL there).",
+    )
+    as_of: date | None = Field(
+        default=None,
+        description="The date statuses are derived at; default: the last lifecycle run's date, else today. "
+        "Set it to a synthetic world's as-of date to replay that world.",
     )
     generate_chunk_persons: int = Field(
         default=100_000, ge=1_000, description="Persons generated per chunk (bounds memory)."

@@ -36,3 +36,7 @@ class GenerationError(ImmosError):
 
 class StoreError(ImmosError):
     """The store is missing, locked by another process, or of an incompatible version."""
+
+
+class NotFoundError(ImmosError):
+    """A person, record or case named by the caller does not exist."""

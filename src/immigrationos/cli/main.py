@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from immigrationos.cli import lifecycle as lifecycle_commands
 from immigrationos.cli import render
 from immigrationos.cli import resolution as resolution_commands
 from immigrationos.cli.state import CliState, console, fail, state
@@ -27,7 +28,7 @@ from immigrationos.sources.ingest import (
 )
 from immigrationos.store.engine import store_session
 from immigrationos.synth.params import describe_params, load_params
-from immigrationos.synth.world import WorldSummary, generate_world
+from immigrationos.synth.world import WorldSummary, generate_world, world_as_of
 
 app = typer.Typer(
     help="ImmigrationOS: accountable integration of immigration agency records (synthetic data only).",
@@ -35,6 +36,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 resolution_commands.register(app)
+lifecycle_commands.register(app)
 
 
 @app.callback()
@@ -267,7 +269,8 @@ def demo(
     seed: Annotated[int, typer.Option()] = 42,
     out: Annotated[Path, typer.Option(help="Where the synthetic world is written.")] = Path("world"),
 ) -> None:
-    """The main job on the embedded store: generate a world, ingest it, resolve persons, measure."""
+    """The main job on the embedded store: generate a world, ingest it, resolve persons, derive their
+    statuses at the world's date, and measure both against the ground truth."""
     st = state(ctx)
     try:
         _generate(st, persons, seed, out, "parquet", None, None)
@@ -276,4 +279,5 @@ def demo(
     except ImmosError as exc:
         raise fail(exc) from exc
     resolution_commands.resolve_command(ctx)
+    lifecycle_commands.lifecycle_command(ctx, as_of=datetime.combine(world_as_of(out), time()))
     resolution_commands.evaluate_command(ctx, world=out)

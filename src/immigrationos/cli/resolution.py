@@ -11,6 +11,8 @@ from rich.table import Table
 
 from immigrationos.cli.state import console, fail, state
 from immigrationos.errors import ImmosError
+from immigrationos.lifecycle.evaluate import status_quality
+from immigrationos.lifecycle.rules import default_events, default_rules
 from immigrationos.resolution.evaluate import resolution_quality
 from immigrationos.resolution.explain import explain_pair, explain_person
 from immigrationos.resolution.link import link_files
@@ -18,6 +20,7 @@ from immigrationos.resolution.pipeline import ResolveOptions, resolve
 from immigrationos.resolution.service import decide, review_queue, review_summary
 from immigrationos.sources.catalog import default_catalog
 from immigrationos.store.engine import store_session
+from immigrationos.synth.world import world_as_of
 
 
 def register(app: typer.Typer) -> None:
@@ -102,15 +105,30 @@ def evaluate_command(
     truth = world / "ground_truth"
     if not (truth / "records.parquet").exists():
         raise fail(ImmosError(f"no ground truth in {truth}: evaluate needs a world made by 'immos generate'"))
-    with store_session(state(ctx).settings) as store:
-        store.execute(
-            "CREATE OR REPLACE TEMP TABLE _assignment AS SELECT rec, person_id AS person FROM res_membership"
-        )
-        result: dict[str, Any] = {"resolution": resolution_quality(store, truth, "_assignment")}
+    try:
+        with store_session(state(ctx).settings) as store:
+            store.execute(
+                "CREATE OR REPLACE TEMP TABLE _assignment AS SELECT rec, person_id AS person FROM res_membership"
+            )
+            result: dict[str, Any] = {"resolution": resolution_quality(store, truth, "_assignment")}
+            result["status"] = status_quality(
+                store,
+                truth,
+                catalog=default_catalog(),
+                events=default_events(),
+                rules=default_rules(),
+                as_of=world_as_of(world),
+            )
+    except ImmosError as exc:
+        raise fail(exc) from exc
     if as_json:
         print(json.dumps(result, indent=2))
         return
-    r = result["resolution"]
+    _print_resolution_quality(result["resolution"])
+    _print_status_quality(result["status"])
+
+
+def _print_resolution_quality(r: dict[str, Any]) -> None:
     table = Table(title="Resolution quality vs ground truth")
     for col in ("measure", "precision", "recall", "f1"):
         table.add_column(col, justify="right" if col != "measure" else "left")
@@ -120,6 +138,23 @@ def evaluate_command(
     console.print(
         f"{r['predicted_persons']:,} persons found for {r['true_persons']:,} true persons; "
         f"{r['clusters_with_several_true_persons']} clusters mix true persons. Use --json for per-source pairs."
+    )
+
+
+def _print_status_quality(s: dict[str, Any]) -> None:
+    table = Table(title=f"Derived status vs ground truth at {s['as_of']} (rules {s['rules_version']})")
+    for col in ("status", "true", "derived", "precision", "recall"):
+        table.add_column(col, justify="left" if col == "status" else "right")
+    for name, m in s["per_status"].items():
+        table.add_row(
+            name, f"{m['true']:,}", f"{m['derived']:,}", f"{m['precision']:.4f}", f"{m['recall']:.4f}"
+        )
+    console.print(table)
+    console.print(
+        f"Status accuracy {s['accuracy_resolved_exactly']:.4%} over the {s['persons_resolved_exactly']:,} persons "
+        f"resolved exactly, {s['accuracy_all_persons']:.4%} over all {s['persons']:,}. True citizens with a "
+        f"citizenship record derived as anything else: {s['citizens_with_citizenship_record_not_derived_citizen']}. "
+        "The confusion matrix is in --json."
     )
 
 
