@@ -1,4 +1,5 @@
-"""Shared fixtures: a small generated world (made once per session), a fresh store per test."""
+"""Shared fixtures: a small generated world (made once per session), that world ingested and resolved,
+a fresh store per test."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 
 from immigrationos.config import Settings
 from immigrationos.context import RequestContext, make_context
+from immigrationos.resolution.pipeline import ResolveOptions, ResolveReport, resolve
 from immigrationos.sources.catalog import default_catalog
+from immigrationos.sources.ingest import ingest_directory, ingest_file
 from immigrationos.sources.models import Catalog
 from immigrationos.store.engine import Store, store_session
 from immigrationos.synth.params import WorldParams
@@ -66,3 +69,25 @@ def db() -> Iterator[duckdb.DuckDBPyConnection]:
     conn = duckdb.connect()
     yield conn
     conn.close()
+
+
+def ingest_and_resolve(home: Path, files: list[Path], model: Path | None = None) -> ResolveReport:
+    settings = Settings(home=home)
+    ctx = make_context("test-operator", "data_management")
+    with store_session(settings) as store:
+        for path in files:
+            if path.is_dir():
+                ingest_directory(ctx, store, path, catalog=default_catalog(), batch_rows=50_000)
+            else:
+                ingest_file(ctx, store, path, catalog=default_catalog(), batch_rows=50_000)
+        return resolve(
+            ctx, store, catalog=default_catalog(), home=home, options=ResolveOptions(model_path=model)
+        )
+
+
+@pytest.fixture(scope="session")
+def resolved(tmp_path_factory: pytest.TempPathFactory, world: Path) -> Path:
+    """The installation folder of the test world, ingested and resolved once per session."""
+    home = tmp_path_factory.mktemp("resolved")
+    ingest_and_resolve(home, [world])
+    return home

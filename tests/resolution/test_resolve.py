@@ -14,7 +14,7 @@ from immigrationos.resolution.evaluate import resolution_quality
 from immigrationos.resolution.explain import ExplainError, explain_pair, explain_person
 from immigrationos.resolution.service import StewardError, decide, review_queue
 from immigrationos.store.engine import Store, store_session
-from tests.resolution.conftest import ingest_and_resolve
+from tests.conftest import ingest_and_resolve
 
 CTX = make_context("analyst", "oversight")
 

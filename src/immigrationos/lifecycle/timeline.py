@@ -208,7 +208,7 @@ def person_lifecycle(
     ]
     if not recs:
         raise NotFoundError(f"no person {person_id}: 'immos review' and 'immos explain' name persons by id")
-    rows = person_events(store, person_id)
+    rows = [r for r in person_events(store, person_id) if r[0] is None or r[0] <= as_of]
     by_rec: dict[str, EventRow] = {}
     for row in rows:
         by_rec.setdefault(str(row[7]), row)
