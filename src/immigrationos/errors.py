@@ -40,3 +40,7 @@ class StoreError(ImmosError):
 
 class NotFoundError(ImmosError):
     """A person, record or case named by the caller does not exist."""
+
+
+class TransitionError(ImmosError):
+    """A workflow step that the case's state, or the policy, does not allow; the message says why."""

@@ -57,6 +57,11 @@ ORDERED = [  # (earlier, later): wherever both exist, the first is not after the
     ("dob", "hud_date"),
     ("arrest_date", "release_date"),
     ("entry_date", "sd_registered"),
+    ("sd_registered", "sd_second_registered"),
+    *(
+        (event, "sd_registered")
+        for event in ("nta_date", "arrest_date", "detention_date", "release_date", "outcome_date")
+    ),
 ]
 PAST = [
     "entry_date",
@@ -88,6 +93,7 @@ PAST = [
     "hhs_date",
     "hud_date",
     "asylum_granted",
+    "sd_second_registered",
 ]
 
 

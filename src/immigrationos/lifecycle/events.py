@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from immigrationos.errors import StoreError
 from immigrationos.lifecycle.models import EventCatalog, EventMapping
 from immigrationos.lifecycle.storage import EVENTS, has_resolution
@@ -10,12 +12,17 @@ from immigrationos.sources.storage import ensure_source_tables, table_name
 from immigrationos.store.engine import Store
 
 
-def _mapping_select(source: str, record_id_field: str, table: str, m: EventMapping) -> str:
+def _mapping_select(
+    source: str, record_id_field: str, table: str, m: EventMapping, after_file: int | None = None
+) -> str:
     def text(expr: str | None) -> str:
         return f"({expr})::VARCHAR" if expr else "NULL::VARCHAR"
 
     until = f"({m.until})::DATE" if m.until else "NULL::DATE"
-    where = f"WHERE {m.when}" if m.when else ""
+    conditions = [
+        c for c in (m.when, f"_file_id > {int(after_file)}" if after_file is not None else None) if c
+    ]
+    where = f"WHERE ({') AND ('.join(conditions)})" if conditions else ""
     return (
         f"SELECT '{source}' || ':' || {record_id_field} AS rec, ({m.date})::DATE AS event_date, "
         f"'{m.kind}' AS kind, {text(m.code)} AS code, {until} AS until, {text(m.detail)} AS detail, "
@@ -23,12 +30,15 @@ def _mapping_select(source: str, record_id_field: str, table: str, m: EventMappi
     )
 
 
-def events_select(catalog: Catalog, events: EventCatalog) -> str:
-    """One SELECT per mapping, unioned: (rec, event_date, kind, code, until, detail, source, record_id)."""
+def events_select(catalog: Catalog, events: EventCatalog, after_file: int | None = None) -> str:
+    """One SELECT per mapping, unioned: (rec, event_date, kind, code, until, detail, source, record_id);
+    only records of files ingested after ``after_file`` when it is given."""
     parts = []
     for source, mappings in events.sources.items():
         spec = catalog.source(source)
-        parts += [_mapping_select(source, spec.record_id_field, table_name(spec), m) for m in mappings]
+        parts += [
+            _mapping_select(source, spec.record_id_field, table_name(spec), m, after_file) for m in mappings
+        ]
     return "\nUNION ALL\n".join(parts)
 
 
@@ -45,9 +55,20 @@ def build_events(store: Store, catalog: Catalog, events: EventCatalog) -> int:
     return int(store.scalar(f"SELECT count(*) FROM {EVENTS}"))
 
 
-def person_events(store: Store, person_id: int) -> list[tuple[object, ...]]:
+def person_events(store: Store, person_id: int) -> list[tuple[Any, ...]]:
     return store.rows(
         f"""SELECT event_date, kind, code, until, detail, source, record_id, rec FROM {EVENTS}
             WHERE person_id = ? ORDER BY event_date NULLS LAST, kind, rec""",
         [person_id],
     )
+
+
+def append_events(store: Store, catalog: Catalog, events: EventCatalog, after_file: int) -> int:
+    """Add the events of records ingested after ``after_file`` (already resolved); returns how many."""
+    before = int(store.scalar(f"SELECT count(*) FROM {EVENTS}"))
+    store.execute(f"""
+        INSERT INTO {EVENTS}
+        SELECT m.person_id, e.event_date, e.kind, e.code, e.until, e.detail, e.source, e.record_id, e.rec
+        FROM ({events_select(catalog, events, after_file)}) e JOIN res_membership m USING (rec)
+        WHERE e.rec NOT IN (SELECT rec FROM {EVENTS})""")
+    return int(store.scalar(f"SELECT count(*) FROM {EVENTS}")) - before

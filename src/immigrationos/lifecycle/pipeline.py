@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+import pandas as pd
+
 from immigrationos.context import RequestContext, require_context
 from immigrationos.lifecycle.events import build_events
 from immigrationos.lifecycle.models import EventCatalog, RuleSet
@@ -38,6 +40,29 @@ def derive_all(store: Store, rules: RuleSet, as_of: date, table: str = DERIVED) 
     targets = f"(SELECT DISTINCT person_id, DATE '{as_of.isoformat()}' AS as_of FROM res_membership)"
     store.execute(f"CREATE OR REPLACE TABLE {table} AS {derivation_sql(rules, targets)}")
     return int(store.scalar(f"SELECT count(*) FROM {table}"))
+
+
+def refresh_persons(store: Store, rules: RuleSet, as_of: date, persons: set[int]) -> int:
+    """Re-derive and publish the status and flags of ``persons`` only (the near-real-time path)."""
+    if not persons:
+        return 0
+    prepare(store)
+    store.conn.register("_refresh_persons", pd.DataFrame({"person_id": sorted(persons)}))
+    targets = f"(SELECT person_id, DATE '{as_of.isoformat()}' AS as_of FROM _refresh_persons)"
+    store.execute(f"CREATE OR REPLACE TEMP TABLE life_refresh AS {derivation_sql(rules, targets)}")
+    store.conn.unregister("_refresh_persons")
+    with store.transaction():
+        store.execute(f"DELETE FROM {STATUS} WHERE person_id IN (SELECT person_id FROM life_refresh)")
+        store.execute(
+            f"""INSERT INTO {STATUS} (person_id, as_of, status, rule, rules_version, evidence, status_without_citizenship)
+                SELECT person_id, as_of, status, rule, ?, evidence, status_without_citizenship FROM life_refresh""",
+            [rules.version],
+        )
+        store.execute(f"DELETE FROM {FLAGS} WHERE person_id IN (SELECT person_id FROM life_refresh)")
+        store.execute(
+            f"INSERT INTO {FLAGS} SELECT person_id, flag, detail, DATE '{as_of.isoformat()}' FROM ({flags_sql('life_refresh')})"
+        )
+    return len(persons)
 
 
 def _publish(store: Store, rules: RuleSet, as_of: date) -> None:

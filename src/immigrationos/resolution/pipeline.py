@@ -245,6 +245,7 @@ class Resolver:
         return self.report
 
     def step_records(self) -> None:
+        self.files_through = storage.last_file_id(self.store)
         self.n = build_records(self.store, self.catalog)
         self.report.records = self.n
         decisions = storage.steward_decisions(self.store)
@@ -348,6 +349,7 @@ class Resolver:
                 self.store.conn.unregister("_review_df")
             self._write_links()
             self._write_flags()
+            storage.set_watermark(self.store, self.files_through, self.report.run_id)
             o = self.options
             self.store.execute(
                 "INSERT INTO res_runs VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -98,24 +98,32 @@ def _role_expressions(spec: SourceSpec) -> dict[str, str]:
     return out
 
 
-def _select_for(spec: SourceSpec) -> str:
+def _select_for(spec: SourceSpec, after_file: int | None) -> str:
     exprs = _role_expressions(spec)
     cols = [f"{exprs.get(c, 'NULL')}::{'DATE' if c == 'dob' else 'VARCHAR'} AS {c}" for c in ROLE_COLUMNS]
     rid = f"t.{spec.record_id_field}"
+    where = f" WHERE t._file_id > {int(after_file)}" if after_file is not None else ""
     return (
         f"SELECT '{spec.name}' || ':' || {rid} AS rec, '{spec.name}' AS source, "
-        f"{rid} AS record_id, {', '.join(cols)} FROM {table_name(spec)} t"
+        f"{rid} AS record_id, {', '.join(cols)} FROM {table_name(spec)} t{where}"
     )
+
+
+def records_select(catalog: Catalog, *, first_node: int = 0, after_file: int | None = None) -> str:
+    """The normalised records (all, or only those of files ingested after ``after_file``), numbered
+    from ``first_node`` in record order."""
+    union = "\nUNION ALL\n".join(
+        _select_for(s, after_file) for s in catalog.sources if any(f.role for f in s.fields)
+    )
+    return f"""
+        SELECT row_number() OVER (ORDER BY rec) - 1 + {int(first_node)} AS node, *, split_part(family_name, ' ', 1) AS family1, split_part(given_name, ' ', 1) AS given1,
+               replace(given_name, ' ', '') AS given_joined, replace(family_name, ' ', '') AS family_joined,
+               year(dob) AS birth_year
+        FROM ({union}) ORDER BY rec"""
 
 
 def build_records(store: Store, catalog: Catalog) -> int:
     """(Re)build the record view; returns the number of records."""
     ensure_source_tables(store, catalog)
-    union = "\nUNION ALL\n".join(_select_for(s) for s in catalog.sources if any(f.role for f in s.fields))
-    store.execute(f"""
-        CREATE OR REPLACE TABLE {RECORDS} AS
-        SELECT row_number() OVER (ORDER BY rec) - 1 AS node, *, split_part(family_name, ' ', 1) AS family1, split_part(given_name, ' ', 1) AS given1,
-               replace(given_name, ' ', '') AS given_joined, replace(family_name, ' ', '') AS family_joined,
-               year(dob) AS birth_year
-        FROM ({union}) ORDER BY rec""")
+    store.execute(f"CREATE OR REPLACE TABLE {RECORDS} AS {records_select(catalog)}")
     return int(store.scalar(f"SELECT count(*) FROM {RECORDS}"))

@@ -30,6 +30,26 @@ def _tables(store: Store) -> None:
     )
 
 
+@migration("resolution_002_watermark")
+def _watermark(store: Store) -> None:
+    """The last ingested file whose records are resolved: later files are the incremental path's."""
+    store.execute("CREATE TABLE res_watermark (max_file_id BIGINT NOT NULL, run_id BIGINT NOT NULL)")
+
+
+def watermark(store: Store) -> int:
+    rows = store.rows("SELECT max_file_id FROM res_watermark")
+    return int(rows[0][0]) if rows else 0
+
+
+def set_watermark(store: Store, max_file_id: int, run_id: int) -> None:
+    store.execute("DELETE FROM res_watermark")
+    store.execute("INSERT INTO res_watermark VALUES (?, ?)", [max_file_id, run_id])
+
+
+def last_file_id(store: Store) -> int:
+    return int(store.scalar("SELECT coalesce(max(file_id), 0) FROM ingest_files"))
+
+
 def next_run_id(store: Store) -> int:
     return int(store.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM res_runs"))
 

@@ -111,7 +111,14 @@ def attach_identity(
     rates = f.params.noise
     roles = {fs.role for fs in spec.fields}
     _names(df, f, pi, spec.name)
-    for date_field in ("event_date", "encounter_date", "enrollment_date", "effective_date", "decision_date"):
+    for date_field in (
+        "event_date",
+        "encounter_date",
+        "enrollment_date",
+        "effective_date",
+        "decision_date",
+        "arrival_date",
+    ):
         if date_field in spec.field_names and date_field not in df.columns:
             df[date_field] = df["_date"]
     _fields_by_role(df, f, spec, loc)

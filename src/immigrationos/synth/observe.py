@@ -412,6 +412,7 @@ def criminal_history(f: Facts) -> list[Part]:
 def self_departure_app(f: Facts) -> list[Part]:
     reg = has(f, "sd_registered")
     reg_id = np.char.add("SD-", unique_numbers(f["_gi"], 2, 10, 0, 5).astype(str)).astype(object)
+    second_id = np.char.add("SD-", unique_numbers(f["_gi"], 3, 10, 0, 5).astype(str)).astype(object)
     common = {"registration_id": reg_id}
     return [
         part(
@@ -422,6 +423,15 @@ def self_departure_app(f: Facts) -> list[Part]:
             planned_departure_date=f["sd_planned"],
             destination_country=f["country"],
             **common,
+        ),
+        part(
+            f,
+            has(f, "sd_second_registered"),
+            "sd_second_registered",
+            event_type="REGISTERED",
+            planned_departure_date=f["sd_planned"],
+            destination_country=f["country"],
+            registration_id=second_id,
         ),
         part(
             f,
@@ -443,6 +453,21 @@ def self_departure_app(f: Facts) -> list[Part]:
     ]
 
 
+def destination_arrivals(f: Facts) -> list[Part]:
+    """A partner country's record of a registrant arriving there after leaving the United States."""
+    m = f["sd_destination_reported"]
+    mode = np.where(f["sd_exit_recorded"], "AIR", "LAND").astype(object)
+    return [
+        part(
+            f,
+            m,
+            f["sd_departure_date"] + f.rng.integers(0, 3, f.n) * DAY,
+            reporting_country=f["country"],
+            travel_mode=mode,
+        )
+    ]
+
+
 BUILDERS: dict[str, Callable[[Facts], list[Part]]] = {
     "cbp_i94": cbp_i94,
     "state_visas": state_visas,
@@ -457,6 +482,7 @@ BUILDERS: dict[str, Callable[[Facts], list[Part]]] = {
     "hud_assistance": hud_assistance,
     "criminal_history": criminal_history,
     "self_departure_app": self_departure_app,
+    "destination_arrivals": destination_arrivals,
 }
 
 

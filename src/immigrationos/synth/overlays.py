@@ -123,9 +123,28 @@ def enforcement(f: Facts, params: WorldParams) -> None:
     f.put("release_date", arrested_in_proc, f["nta_date"] + f.rng.integers(3, 120, f.n) * DAY)
 
 
-def self_departures(f: Facts, params: WorldParams) -> None:
-    """App registrants: most leave (an exit record or, failing it, an app confirmation), some withdraw,
-    some stay past their planned date, a few return after leaving."""
+ENFORCEMENT_DATES = (
+    "nta_date",
+    "arrest_date",
+    "detention_date",
+    "release_date",
+    "outcome_date",
+    "appeal_date",
+    "appeal_decided",
+    "reopened_date",
+)
+
+
+def _last_us_event(f: Facts) -> np.ndarray:
+    """The latest dated event of a person's stay so far (a registration, and a departure, come after it)."""
+    last = f["entry_date"] + 30 * DAY
+    for col in ENFORCEMENT_DATES:
+        last = np.where(np.isnat(f[col]), last, np.maximum(last, f[col]))
+    return np.asarray(last)
+
+
+def _registrants(f: Facts, params: WorldParams) -> tuple[np.ndarray, np.ndarray]:
+    """Who registers: unprotected unauthorized adults, and a few lawful residents who need not leave."""
     e = params.enforcement
     eligible = np.isin(
         f["status"], [S.OVERSTAY, S.PRESENT_WITHOUT_ADMISSION, S.FINAL_ORDER, S.IN_REMOVAL_PROCEEDINGS]
@@ -136,7 +155,22 @@ def self_departures(f: Facts, params: WorldParams) -> None:
         * np.isin(f["category"], list(UNAUTHORIZED)).mean()
         / max(share.mean(), 1e-9)
     )
-    reg = f.chance(min(p, 1.0), eligible & share & _adult(f))
+    room = _last_us_event(f) < f.as_of - 21 * DAY
+    reg = f.chance(min(p, 1.0), eligible & share & _adult(f) & room)
+    lawful_pool = np.isin(f["category"], [C.LPR, C.NONIMMIGRANT, C.NATURALIZED]) & _adult(f) & room
+    expected = (
+        reg.sum() * e.self_departure_lawful_registrants / max(1 - e.self_departure_lawful_registrants, 1e-9)
+    )
+    lawful = f.chance(min(expected / max(lawful_pool.sum(), 1), 1.0), lawful_pool)
+    return reg, lawful
+
+
+def self_departures(f: Facts, params: WorldParams) -> None:
+    """App registrants: most leave (an exit record, a destination-country report, an app confirmation),
+    some withdraw, some stay past their planned date, a few return after leaving, a few register twice,
+    and a few lawful residents register who need not leave at all."""
+    e = params.enforcement
+    reg, lawful = _registrants(f, params)
     f.dates(
         "sd_registered",
         "sd_planned",
@@ -145,14 +179,27 @@ def self_departures(f: Facts, params: WorldParams) -> None:
         "sd_confirmed_date",
         "sd_withdrawn_date",
         "sd_reentry_date",
+        "sd_second_registered",
     )
-    f.flags("sd_exit_recorded", "sd_app_confirmed", "sd_departed")
-    registered = f.between(np.maximum(f.as_of - 540 * DAY, f["entry_date"] + 30 * DAY), f.as_of - 20 * DAY)
-    f.put("sd_registered", reg, registered)
-    f.put("sd_planned", reg, registered + f.rng.integers(7, 60, f.n) * DAY)
+    f.flags("sd_exit_recorded", "sd_app_confirmed", "sd_departed", "sd_destination_reported")
+    f["sd_lawful"] = lawful
+    registered = f.between(np.maximum(f.as_of - 540 * DAY, _last_us_event(f) + DAY), f.as_of - 20 * DAY)
+    registered = np.where(
+        lawful,
+        f.between(np.maximum(f.as_of - 300 * DAY, _last_us_event(f) + DAY), f.as_of - 20 * DAY),
+        registered,
+    )
+    f.put("sd_registered", reg | lawful, registered)
+    f.put("sd_planned", reg | lawful, registered + f.rng.integers(7, 60, f.n) * DAY)
+    twice = f.chance(e.self_departure_duplicate_registration, reg | lawful)
+    f.put(
+        "sd_second_registered",
+        twice,
+        np.minimum(registered + f.rng.integers(2, 30, f.n) * DAY, f.as_of - DAY),
+    )
     outcome = f.rng.random(f.n)
     withdrawal = registered + f.rng.integers(3, 60, f.n) * DAY
-    withdrawn = reg & (outcome < e.self_departure_withdraws) & (withdrawal < f.as_of)
+    withdrawn = (reg | lawful) & (outcome < e.self_departure_withdraws) & (withdrawal < f.as_of)
     departure = f["sd_planned"] + f.rng.integers(-3, 21, f.n) * DAY
     leaves = (
         reg
@@ -163,12 +210,14 @@ def self_departures(f: Facts, params: WorldParams) -> None:
     f.put("sd_withdrawn_date", withdrawn, withdrawal)
     f.put("sd_departed", leaves, True)
     f.put("sd_departure_date", leaves, departure)
-    arranged = f.chance(0.85, leaves) | f.chance(0.3, reg & ~withdrawn & ~leaves)
+    arranged = f.chance(0.85, leaves) | f.chance(0.3, (reg | lawful) & ~withdrawn & ~leaves)
     f.put("sd_travel_arranged", arranged, registered + f.rng.integers(1, 6, f.n) * DAY)
-    exit_seen = f.chance(0.9, leaves)
+    exit_seen = (leaves & arranged) | f.chance(e.self_departure_exit_recorded, leaves)
     f.put("sd_exit_recorded", exit_seen, True)
+    reported = (leaves & ~exit_seen) | f.chance(e.self_departure_destination_reported, leaves)
+    f.put("sd_destination_reported", reported, True)
     app = f.chance(0.8, leaves) | (leaves & ~exit_seen)
-    false_claim = f.chance(0.03, reg & ~leaves & ~withdrawn & (f["sd_planned"] < f.as_of))
+    false_claim = f.chance(0.03, (reg | lawful) & ~leaves & ~withdrawn & (f["sd_planned"] < f.as_of))
     f.put("sd_app_confirmed", app | false_claim, True)
     f.put("sd_confirmed_date", app, departure + f.rng.integers(1, 14, f.n) * DAY)
     f.put("sd_confirmed_date", false_claim, f["sd_planned"] + f.rng.integers(1, 14, f.n) * DAY)
@@ -249,3 +298,4 @@ def truth_flags(f: Facts) -> None:
     f["flag_removed"] = status == S.REMOVED
     f["flag_minor"] = ~_adult(f)
     f["flag_self_departure_registrant"] = ~np.isnat(f["sd_registered"])
+    f["flag_self_departure_lawful"] = f["sd_lawful"].copy()

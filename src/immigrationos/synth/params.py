@@ -64,6 +64,24 @@ class EnforcementRates(BaseModel):
         default=0.03,
         description="departed registrants who come back (an encounter after the exit); assumption (L)",
     )
+    self_departure_lawful_registrants: float = Field(
+        default=0.03,
+        description="registrations by persons who need not leave (LPRs, nonimmigrants in status, "
+        "naturalized citizens), as a share of all registrations; assumption (L)",
+    )
+    self_departure_duplicate_registration: float = Field(
+        default=0.05, description="registrants who register a second time under a new id; assumption (L)"
+    )
+    self_departure_exit_recorded: float = Field(
+        default=0.90,
+        description="CBP exit record for a registrant who travels on their own (arranged travel always "
+        "leaves a carrier manifest); land exits are not recorded by CBP",
+    )
+    self_departure_destination_reported: float = Field(
+        default=0.20,
+        description="destination-country arrival report for a departure CBP did record; every departure "
+        "CBP missed is reported by the destination country (bilateral entry/exit sharing); assumption (L)",
+    )
     criminal_odds_ratio_for_enforcement: float = Field(default=12.0, description="late-2025 arrest selection")
     conviction_unauthorized: float = Field(
         default=0.057, description="unauthorized adults with a conviction (non-detained docket, 5.7%)"

@@ -44,6 +44,7 @@ PREFIXES = {
     "hud_assistance": "HUD",
     "criminal_history": "CRI",
     "self_departure_app": "SDA",
+    "destination_arrivals": "DST",
 }
 TRUTH_PERSON_COLUMNS = (
     "category",
@@ -65,6 +66,12 @@ TRUTH_PERSON_COLUMNS = (
     "sd_reentry_date",
     "sd_planned",
     "sd_withdrawn_date",
+    "sd_second_registered",
+    "sd_travel_arranged",
+    "sd_exit_recorded",
+    "sd_destination_reported",
+    "sd_app_confirmed",
+    "sd_lawful",
     "entry_kind",
     "admit_until",
     "old_overstay",

@@ -1,0 +1,202 @@
+"""What a departure officer does to a case: arrange travel, pay the stipend, withdraw, close.
+
+Each action checks the case's state against the allowed transitions and the policy, and refuses with a
+reason instead of bending either. Paying is idempotent: asking twice pays once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from immigrationos.context import RequestContext, require_context
+from immigrationos.departures import ledger
+from immigrationos.departures.models import ALLOWED, CaseState, DeparturePolicy, Grade
+from immigrationos.departures.storage import CASES, TRANSITIONS, TXNS, record_transition
+from immigrationos.errors import NotFoundError, TransitionError
+from immigrationos.store.engine import Store
+
+
+@dataclass(frozen=True)
+class Payment:
+    case_id: int
+    txn_id: int
+    amount: Decimal
+    already_paid: bool
+    evidence_rec: str
+
+
+def _case(store: Store, case_id: int) -> dict[str, Any]:
+    cursor = store.conn.execute(f"SELECT * FROM {CASES} WHERE case_id = ?", [case_id])
+    names = [c[0] for c in cursor.description]
+    rows = cursor.fetchall()
+    if not rows:
+        raise NotFoundError(f"no departure case {case_id}")
+    return dict(zip(names, rows[0], strict=True))
+
+
+def _require_transition(case: dict[str, Any], to: CaseState, why: str = "") -> CaseState:
+    current = CaseState(case["state"])
+    if to not in ALLOWED[current]:
+        allowed = ", ".join(sorted(s.value for s in ALLOWED[current])) or "nothing (the case is closed)"
+        raise TransitionError(
+            f"case {case['case_id']} is {current.value}: it cannot become {to.value}{why}; from {current.value} it may become {allowed}"
+        )
+    return current
+
+
+def arrange_travel(
+    ctx: RequestContext, store: Store, policy: DeparturePolicy, case_id: int, *, cost: Decimal, itinerary: str
+) -> int:
+    """Book and pay the registrant's travel (one booking per itinerary reference)."""
+    require_context(ctx)
+    if cost <= 0:
+        raise TransitionError(f"case {case_id}: a travel cost must be positive, not {cost}")
+    with store.transaction():
+        case = _case(store, case_id)
+        if case["flag_reason"]:
+            raise TransitionError(f"case {case_id} is flagged ({case['flag_reason']}): no travel is arranged")
+        current = _require_transition(case, CaseState.TRAVEL_ARRANGED)
+        posted = ledger.post(
+            ctx,
+            store,
+            policy,
+            key=f"travel:{case_id}:{itinerary}",
+            case_id=case_id,
+            kind="travel",
+            amount=cost,
+            memo=itinerary,
+        )
+        store.execute(f"UPDATE {CASES} SET travel_arranged = true WHERE case_id = ?", [case_id])
+        record_transition(
+            store,
+            case_id,
+            current.value,
+            CaseState.TRAVEL_ARRANGED.value,
+            actor=ctx.actor.user,
+            purpose=ctx.purpose.value,
+            reason=f"travel booked: {itinerary} ({cost} {policy.currency})",
+        )
+    return posted.txn_id
+
+
+def pay_stipend(ctx: RequestContext, store: Store, policy: DeparturePolicy, case_id: int) -> Payment:
+    """Pay the stipend once, and only for a departure confirmed by evidence the policy accepts."""
+    require_context(ctx)
+    with store.transaction():
+        case = _case(store, case_id)
+        paid = store.rows(
+            f"SELECT txn_id, amount, evidence_rec FROM {TXNS} WHERE case_id = ? AND kind = 'stipend'",
+            [case_id],
+        )
+        if paid:
+            txn, amount, rec = paid[0]
+            return Payment(case_id, int(txn), Decimal(amount), already_paid=True, evidence_rec=str(rec))
+        if case["flag_reason"]:
+            raise TransitionError(f"case {case_id} is flagged ({case['flag_reason']}): no stipend is due")
+        current = _require_transition(case, CaseState.STIPEND_PAID, " before a confirmed departure")
+        grade = Grade(case["evidence_grade"]) if case["evidence_grade"] else None
+        if grade not in policy.releases_stipend or not case["evidence_rec"]:
+            raise TransitionError(
+                f"case {case_id}: evidence grade {grade} does not release the stipend under policy {policy.version}"
+            )
+        posted = ledger.post(
+            ctx,
+            store,
+            policy,
+            key=f"stipend:{case_id}",
+            case_id=case_id,
+            kind="stipend",
+            amount=policy.stipend_amount,
+            evidence_rec=case["evidence_rec"],
+            evidence_grade=grade.value,
+        )
+        record_transition(
+            store,
+            case_id,
+            current.value,
+            CaseState.STIPEND_PAID.value,
+            actor=ctx.actor.user,
+            purpose=ctx.purpose.value,
+            reason=f"stipend of {policy.stipend_amount} {policy.currency} paid",
+            evidence_rec=case["evidence_rec"],
+        )
+    return Payment(
+        case_id,
+        posted.txn_id,
+        policy.stipend_amount,
+        already_paid=False,
+        evidence_rec=str(case["evidence_rec"]),
+    )
+
+
+def pay_all_due(ctx: RequestContext, store: Store, policy: DeparturePolicy) -> list[Payment]:
+    """Pay every case whose departure is confirmed and not yet paid (each payment idempotent)."""
+    due = [
+        int(c)
+        for (c,) in store.rows(
+            f"SELECT case_id FROM {CASES} WHERE state = 'departed' AND flag_reason IS NULL ORDER BY case_id"
+        )
+    ]
+    payments = []
+    for case_id in due:
+        try:
+            payments.append(pay_stipend(ctx, store, policy, case_id))
+        except TransitionError:
+            continue  # evidence below the stipend grade: shown by the report, never paid
+    return payments
+
+
+def _move(ctx: RequestContext, store: Store, case_id: int, to: CaseState, reason: str, column: str) -> None:
+    require_context(ctx)
+    if not reason.strip():
+        raise TransitionError(f"case {case_id}: a reason is required")
+    with store.transaction():
+        case = _case(store, case_id)
+        current = _require_transition(case, to)
+        store.execute(f"UPDATE {CASES} SET {column} WHERE case_id = ?", [case_id])
+        record_transition(
+            store,
+            case_id,
+            current.value,
+            to.value,
+            actor=ctx.actor.user,
+            purpose=ctx.purpose.value,
+            reason=reason,
+        )
+
+
+def withdraw(ctx: RequestContext, store: Store, case_id: int, reason: str) -> None:
+    _move(ctx, store, case_id, CaseState.WITHDRAWN, reason, "withdrawn = true, officer_withdrawn = true")
+
+
+def close(ctx: RequestContext, store: Store, case_id: int, reason: str) -> None:
+    _move(
+        ctx,
+        store,
+        case_id,
+        CaseState.CLOSED,
+        reason,
+        f"closed_reason = '{reason.replace(chr(39), chr(39) * 2)}'",
+    )
+
+
+def case_view(store: Store, case_id: int) -> dict[str, Any]:
+    """The case with its transitions and ledger transactions."""
+    case = _case(store, case_id)
+    case["transitions"] = [
+        {"at": str(at), "from": f, "to": t, "actor": a, "reason": r, "evidence": e}
+        for at, f, t, a, r, e in store.rows(
+            f"SELECT moved_at, from_state, to_state, actor, reason, evidence_rec FROM {TRANSITIONS} WHERE case_id = ? ORDER BY moved_at, rowid",
+            [case_id],
+        )
+    ]
+    case["ledger"] = [
+        {"txn_id": t, "kind": k, "amount": str(a), "evidence": e, "at": str(at)}
+        for t, k, a, e, at in store.rows(
+            f"SELECT txn_id, kind, amount, evidence_rec, posted_at FROM {TXNS} WHERE case_id = ? ORDER BY txn_id",
+            [case_id],
+        )
+    ]
+    return case
