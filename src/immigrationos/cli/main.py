@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from immigrationos.cli import departures as departure_commands
 from immigrationos.cli import lifecycle as lifecycle_commands
 from immigrationos.cli import render
 from immigrationos.cli import resolution as resolution_commands
@@ -37,6 +38,7 @@ app = typer.Typer(
 )
 resolution_commands.register(app)
 lifecycle_commands.register(app)
+departure_commands.register(app)
 
 
 @app.callback()
@@ -270,7 +272,8 @@ def demo(
     out: Annotated[Path, typer.Option(help="Where the synthetic world is written.")] = Path("world"),
 ) -> None:
     """The main job on the embedded store: generate a world, ingest it, resolve persons, derive their
-    statuses at the world's date, and measure both against the ground truth."""
+    statuses at the world's date, open and settle self-departure cases, and measure all of it against
+    the ground truth."""
     st = state(ctx)
     try:
         _generate(st, persons, seed, out, "parquet", None, None)
@@ -279,5 +282,9 @@ def demo(
     except ImmosError as exc:
         raise fail(exc) from exc
     resolution_commands.resolve_command(ctx)
-    lifecycle_commands.lifecycle_command(ctx, as_of=datetime.combine(world_as_of(out), time()))
+    world_day = datetime.combine(world_as_of(out), time())
+    lifecycle_commands.lifecycle_command(ctx, as_of=world_day)
+    departure_commands.sync_command(ctx, as_of=world_day)
+    departure_commands.pay_command(ctx, all_due=True)
+    departure_commands.report_command(ctx, chart=st.settings.home / "departures-funnel.png")
     resolution_commands.evaluate_command(ctx, world=out)

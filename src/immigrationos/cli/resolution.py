@@ -10,6 +10,8 @@ import typer
 from rich.table import Table
 
 from immigrationos.cli.state import console, fail, state
+from immigrationos.departures.evaluate import departures_quality
+from immigrationos.departures.models import default_policy
 from immigrationos.errors import ImmosError
 from immigrationos.lifecycle.evaluate import status_quality
 from immigrationos.lifecycle.rules import default_events, default_rules
@@ -119,6 +121,7 @@ def evaluate_command(
                 rules=default_rules(),
                 as_of=world_as_of(world),
             )
+            result["departures"] = departures_quality(store, truth, default_policy())
     except ImmosError as exc:
         raise fail(exc) from exc
     if as_json:
@@ -126,6 +129,7 @@ def evaluate_command(
         return
     _print_resolution_quality(result["resolution"])
     _print_status_quality(result["status"])
+    _print_departures_quality(result["departures"])
 
 
 def _print_resolution_quality(r: dict[str, Any]) -> None:
@@ -155,6 +159,16 @@ def _print_status_quality(s: dict[str, Any]) -> None:
         f"resolved exactly, {s['accuracy_all_persons']:.4%} over all {s['persons']:,}. True citizens with a "
         f"citizenship record derived as anything else: {s['citizens_with_citizenship_record_not_derived_citizen']}. "
         "The confusion matrix is in --json."
+    )
+
+
+def _print_departures_quality(d: dict[str, Any]) -> None:
+    console.print(
+        f"Self-departures: {d['cases']:,} cases for {d['true_registrants']:,} true registrants; "
+        f"{d['truly_departed_confirmed']:,} of {d['truly_departed']:,} true departures confirmed; "
+        f"false confirmations {d['false_confirmations']}; unearned payments {d['unearned_payments']} of "
+        f"{d['stipends_paid']:,} stipends; ledger {'balanced' if d['ledger_balanced'] else 'NOT balanced'}; "
+        f"lawful registrants flagged {d['flagged_correctly']} of {d['lawful_registrants']}."
     )
 
 
