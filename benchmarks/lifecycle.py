@@ -74,7 +74,7 @@ def main() -> None:
             )
         print(
             f"lifecycle (events + all statuses + safeguards): {m.seconds:.1f} s, peak RSS {m.peak_rss_mb:,.0f} MB; "
-            f"{report.events:,} events, {report.persons:,} persons"
+            f"{report.events:,} events, {report.persons:,} persons; steps {report.steps}"
         )
         print("statuses:", report.statuses)
         print("flags:", report.flags)

@@ -23,6 +23,7 @@ EXPECTED = {
     "hud_assistance",
     "criminal_history",
     "self_departure_app",
+    "destination_arrivals",
 }
 
 

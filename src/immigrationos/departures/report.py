@@ -1,7 +1,7 @@
 """Programme metrics: the funnel, time from planned date to confirmed exit, money paid; and a chart.
 
-The funnel counts cases that ever reached each step (from their recorded transitions), so a case now
-paid still counts as matched and departed.
+The funnel counts cases that ever reached each step (a case now paid still counts as matched, travel
+arranged if it was, and departed), from the cases' evidence and recorded transitions.
 """
 
 from __future__ import annotations
@@ -27,16 +27,15 @@ def _percentile(values: list[int], p: float) -> float | None:
 
 def metrics(store: Store) -> dict[str, Any]:
     live = f"(SELECT case_id FROM {CASES} WHERE closed_reason IS NULL OR closed_reason NOT LIKE 'merged%')"
-    reached = {
-        str(state): int(n)
-        for state, n in store.rows(
-            f"SELECT to_state, count(DISTINCT case_id) FROM {TRANSITIONS} WHERE case_id IN {live} GROUP BY 1"
-        )
-    }
-    funnel = {step: reached.get(step, 0) for step in FUNNEL}
-    funnel["registered"] = int(store.scalar(f"SELECT count(*) FROM {live}"))
-    # a case that departed or was paid went through the match, even when one sync did both
-    funnel["matched"] = max(funnel["matched"], funnel["departed"])
+    row = store.rows(f"""
+        SELECT count(*),
+               count(*) FILTER (WHERE confirmed_on IS NOT NULL OR case_id IN
+                                (SELECT case_id FROM {TRANSITIONS} WHERE to_state = 'matched')),
+               count(*) FILTER (WHERE travel_arranged),
+               count(*) FILTER (WHERE confirmed_on IS NOT NULL),
+               count(*) FILTER (WHERE case_id IN (SELECT case_id FROM {TXNS} WHERE kind = 'stipend'))
+        FROM {CASES} WHERE case_id IN {live}""")[0]
+    funnel = dict(zip(FUNNEL, (int(n) for n in row), strict=True))
     now = {
         str(s): int(n)
         for s, n in store.rows(f"SELECT state, count(*) FROM {CASES} WHERE case_id IN {live} GROUP BY 1")

@@ -6,7 +6,7 @@ from typing import Any
 
 from immigrationos.errors import StoreError
 from immigrationos.lifecycle.models import EventCatalog, EventMapping
-from immigrationos.lifecycle.storage import EVENTS, has_resolution
+from immigrationos.lifecycle.storage import EVENTS, IDENTITY, has_resolution
 from immigrationos.sources.models import Catalog
 from immigrationos.sources.storage import ensure_source_tables, table_name
 from immigrationos.store.engine import Store
@@ -52,6 +52,10 @@ def build_events(store: Store, catalog: Catalog, events: EventCatalog) -> int:
         SELECT m.person_id, e.event_date, e.kind, e.code, e.until, e.detail, e.source, e.record_id, e.rec
         FROM ({events_select(catalog, events)}) e JOIN res_membership m USING (rec)
         ORDER BY m.person_id, e.event_date, e.kind, e.rec""")
+    store.execute(f"""
+        CREATE OR REPLACE TABLE {IDENTITY} AS
+        SELECT m.person_id, r.rec, r.dob, r.sex, r.country FROM res_records r JOIN res_membership m USING (rec)
+        ORDER BY m.person_id, r.rec""")
     return int(store.scalar(f"SELECT count(*) FROM {EVENTS}"))
 
 
@@ -71,4 +75,8 @@ def append_events(store: Store, catalog: Catalog, events: EventCatalog, after_fi
         SELECT m.person_id, e.event_date, e.kind, e.code, e.until, e.detail, e.source, e.record_id, e.rec
         FROM ({events_select(catalog, events, after_file)}) e JOIN res_membership m USING (rec)
         WHERE e.rec NOT IN (SELECT rec FROM {EVENTS})""")
+    store.execute(f"""
+        INSERT INTO {IDENTITY}
+        SELECT m.person_id, r.rec, r.dob, r.sex, r.country FROM res_records r JOIN res_membership m USING (rec)
+        WHERE m.rec NOT IN (SELECT rec FROM {IDENTITY}) AND m.run_id = (SELECT max(run_id) FROM res_membership)""")
     return int(store.scalar(f"SELECT count(*) FROM {EVENTS}")) - before

@@ -32,6 +32,7 @@ class LifecycleReport:
     statuses: dict[str, int] = field(default_factory=dict)
     flags: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)
 
 
 def derive_all(store: Store, rules: RuleSet, as_of: date, table: str = DERIVED) -> int:
@@ -97,12 +98,22 @@ def run_lifecycle(
     step = on_step or (lambda _s: None)
     started = time.perf_counter()
     report = LifecycleReport(run_id=next_run_id(store), as_of=as_of, rules_version=rules.version)
+    mark = time.perf_counter()
+
+    def done(name: str) -> None:
+        nonlocal mark
+        report.steps[name] = round(time.perf_counter() - mark, 2)
+        mark = time.perf_counter()
+
     step("building events")
     report.events = build_events(store, catalog, events)
+    done("events")
     step("deriving statuses")
     report.persons = derive_all(store, rules, as_of)
+    done("statuses")
     step("safeguards")
     _publish(store, rules, as_of)
+    done("publish and safeguards")
     report.statuses = {
         str(s): int(n)
         for s, n in store.rows(f"SELECT status, count(*) FROM {STATUS} GROUP BY 1 ORDER BY 2 DESC")

@@ -39,14 +39,16 @@ def flags_sql(derived: str) -> str:
         SELECT person_id, 'low_identity_confidence', string_agg(DISTINCT reason, '; ' ORDER BY reason)
         FROM (
             SELECT m.person_id, 'a link of this person awaits review: ' || r.reason AS reason
-            FROM res_review r JOIN res_membership m ON m.rec IN (r.rec_l, r.rec_r)
-            WHERE r.status = 'open' AND m.person_id IN {persons}
+            FROM (SELECT rec_l AS rec, reason FROM res_review WHERE status = 'open'
+                  UNION ALL SELECT rec_r, reason FROM res_review WHERE status = 'open') r
+            JOIN res_membership m USING (rec)
+            WHERE m.person_id IN {persons}
             UNION ALL
             SELECT person_id, flag || coalesce(': ' || detail, '') FROM res_person_flags WHERE person_id IN {persons})
         GROUP BY person_id
         UNION ALL
-        SELECT m.person_id, 'conflicting_birth_dates',
+        SELECT r.person_id, 'conflicting_birth_dates',
                'records give ' || count(DISTINCT r.dob) || ' birth dates: ' || string_agg(DISTINCT r.dob::VARCHAR, ', ' ORDER BY r.dob::VARCHAR)
-        FROM res_membership m JOIN res_records r USING (rec)
-        WHERE r.dob IS NOT NULL AND m.person_id IN {persons}
-        GROUP BY m.person_id HAVING count(DISTINCT r.dob) > 1"""
+        FROM life_identity r
+        WHERE r.dob IS NOT NULL AND r.person_id IN {persons}
+        GROUP BY r.person_id HAVING count(DISTINCT r.dob) > 1"""

@@ -23,6 +23,7 @@ from immigrationos.lifecycle.models import (
 )
 from immigrationos.lifecycle.rules import rule_facts
 from immigrationos.lifecycle.safeguards import ADVERSE
+from immigrationos.lifecycle.storage import IDENTITY
 from immigrationos.sources.models import Catalog
 from immigrationos.statuses import ImmigrationStatus
 from immigrationos.store.engine import Store
@@ -124,12 +125,11 @@ def _history(engine: CompiledRules, person_id: int, events: list[Event], as_of: 
     return periods
 
 
-def _conflicts(store: Store, recs: list[str]) -> list[Conflict]:
+def _conflicts(store: Store, person_id: int) -> list[Conflict]:
     """Identity attributes the person's records disagree on, each value with the records that say it."""
     rows = store.rows(
-        f"""SELECT rec, {", ".join(f"{a}::VARCHAR" for a in ATTRIBUTES)} FROM res_records
-            WHERE rec IN (SELECT unnest(?::VARCHAR[]))""",
-        [recs],
+        f"SELECT rec, {', '.join(f'{a}::VARCHAR' for a in ATTRIBUTES)} FROM {IDENTITY} WHERE person_id = ?",
+        [person_id],
     )
     out = []
     for i, attribute in enumerate(ATTRIBUTES, start=1):
@@ -145,7 +145,7 @@ def _conflicts(store: Store, recs: list[str]) -> list[Conflict]:
 def _identity_doubts(store: Store, person_id: int, recs: list[str]) -> list[str]:
     review = store.rows(
         """SELECT DISTINCT 'a link of this person awaits review: ' || reason FROM res_review
-           WHERE status = 'open' AND (rec_l IN (SELECT unnest(?::VARCHAR[])) OR rec_r IN (SELECT unnest(?::VARCHAR[])))""",
+           WHERE status = 'open' AND (list_contains(?::VARCHAR[], rec_l) OR list_contains(?::VARCHAR[], rec_r))""",
         [recs, recs],
     )
     flags = store.rows(
@@ -215,7 +215,7 @@ def person_lifecycle(
     engine = CompiledRules(rules)
     person_events_ = as_events(rows)
     now = engine.derive(person_id, person_events_, as_of)
-    conflicts = _conflicts(store, recs)
+    conflicts = _conflicts(store, person_id)
     return PersonLifecycle(
         person_id=person_id,
         as_of=as_of,
