@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     )
     actor: str = Field(default="local-admin", description="User the CLI acts as.")
     purpose: str = Field(default="data_management", description="Purpose the CLI declares.")
+    roles: str = Field(
+        default="admin,analyst,supervisor",
+        description="Comma-separated roles of the CLI's user (until users and authentication exist).",
+    )
     spark_master: str = Field(
         default="local[2]",
         description="Spark master for 'immos resolve --engine spark' (a cluster URL there).",

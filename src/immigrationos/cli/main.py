@@ -14,6 +14,7 @@ from immigrationos.cli import departures as departure_commands
 from immigrationos.cli import lifecycle as lifecycle_commands
 from immigrationos.cli import render
 from immigrationos.cli import resolution as resolution_commands
+from immigrationos.cli import worklist as worklist_commands
 from immigrationos.cli.state import CliState, console, fail, state
 from immigrationos.config import Settings
 from immigrationos.errors import ImmosError
@@ -39,6 +40,7 @@ app = typer.Typer(
 resolution_commands.register(app)
 lifecycle_commands.register(app)
 departure_commands.register(app)
+worklist_commands.register(app)
 
 
 @app.callback()
@@ -272,8 +274,8 @@ def demo(
     out: Annotated[Path, typer.Option(help="Where the synthetic world is written.")] = Path("world"),
 ) -> None:
     """The main job on the embedded store: generate a world, ingest it, resolve persons, derive their
-    statuses at the world's date, open and settle self-departure cases, and measure all of it against
-    the ground truth."""
+    statuses at the world's date, open and settle self-departure cases, build the worklist, and measure all
+    of it against the ground truth."""
     st = state(ctx)
     try:
         _generate(st, persons, seed, out, "parquet", None, None)
@@ -287,4 +289,5 @@ def demo(
     departure_commands.sync_command(ctx, as_of=world_day)
     departure_commands.pay_command(ctx, all_due=True)
     departure_commands.report_command(ctx, chart=st.settings.home / "departures-funnel.png")
+    worklist_commands.build_command(ctx, on=world_day)
     resolution_commands.evaluate_command(ctx, world=out)

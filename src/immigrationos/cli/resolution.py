@@ -15,6 +15,8 @@ from immigrationos.departures.models import default_policy
 from immigrationos.errors import ImmosError
 from immigrationos.lifecycle.evaluate import status_quality
 from immigrationos.lifecycle.rules import default_events, default_rules
+from immigrationos.priority.evaluate import worklist_quality
+from immigrationos.priority.models import default_policy as default_priority_policy
 from immigrationos.resolution.evaluate import resolution_quality
 from immigrationos.resolution.explain import explain_pair, explain_person
 from immigrationos.resolution.link import link_files
@@ -122,6 +124,7 @@ def evaluate_command(
                 as_of=world_as_of(world),
             )
             result["departures"] = departures_quality(store, truth, default_policy())
+            result["worklist"] = worklist_quality(store, truth, default_priority_policy())
     except ImmosError as exc:
         raise fail(exc) from exc
     if as_json:
@@ -130,6 +133,7 @@ def evaluate_command(
     _print_resolution_quality(result["resolution"])
     _print_status_quality(result["status"])
     _print_departures_quality(result["departures"])
+    _print_worklist_quality(result["worklist"])
 
 
 def _print_resolution_quality(r: dict[str, Any]) -> None:
@@ -169,6 +173,17 @@ def _print_departures_quality(d: dict[str, Any]) -> None:
         f"false confirmations {d['false_confirmations']}; unearned payments {d['unearned_payments']} of "
         f"{d['stipends_paid']:,} stipends; ledger {'balanced' if d['ledger_balanced'] else 'NOT balanced'}; "
         f"lawful registrants flagged {d['flagged_correctly']} of {d['lawful_registrants']}."
+    )
+
+
+def _print_worklist_quality(w: dict[str, Any]) -> None:
+    cats = ", ".join(
+        f"{name} P {c['precision']:.3f} R {c['recall']:.3f}" for name, c in w["categories"].items()
+    )
+    console.print(
+        f"Worklist (policy {w['policy_version']}): {w['open_entries']:,} open entries; wrongly included past the "
+        f"candidate step {w['wrongly_included']}, at the candidate step {w['wrongly_included_at_candidate_step']}, "
+        f"in the identity queue {w['wrongly_included_in_identity_queue']}; {cats}."
     )
 
 

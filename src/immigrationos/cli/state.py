@@ -21,7 +21,8 @@ class CliState:
 
     def context(self) -> RequestContext:
         """The request context the CLI acts under (IMMOS_ACTOR / IMMOS_PURPOSE or --user / --purpose)."""
-        return make_context(self.settings.actor, self.settings.purpose, roles=frozenset({"admin"}))
+        roles = frozenset(r.strip() for r in self.settings.roles.split(",") if r.strip())
+        return make_context(self.settings.actor, self.settings.purpose, roles=roles)
 
 
 def state(ctx: typer.Context) -> CliState:

@@ -87,6 +87,7 @@ def _register_domain_migrations() -> None:
     """Import the storage modules whose migrations make up the schema."""
     import immigrationos.departures.storage
     import immigrationos.lifecycle.storage
+    import immigrationos.priority.storage
     import immigrationos.resolution.storage
     import immigrationos.sources.storage  # noqa: F401
 
