@@ -37,7 +37,7 @@ from lifecycle import prepare
 OFFICER = make_context("benchmark-officer", "departure_assistance")
 
 
-def day_feed(store: Store, folder: Path, size: int, as_of: object) -> list[Path]:
+def day_feed(store: Store, folder: Path, size: int, as_of: object, day_no: int) -> list[Path]:
     """Registrations (60%) by overstayers not yet registered, and exit records (40%) for some of them,
     with the identity their arrival record gives (as a real registrant types it)."""
     registrations = int(size * 0.6)
@@ -47,14 +47,14 @@ def day_feed(store: Store, folder: Path, size: int, as_of: object) -> list[Path]
            FROM src_cbp_i94 a JOIN res_membership m ON m.rec = 'cbp_i94:' || a.record_id
            JOIN life_status s USING (person_id)
            WHERE s.status IN ('overstay', 'in_removal_proceedings', 'final_order') AND a.passport_number IS NOT NULL
-           ORDER BY m.person_id LIMIT ?""",
-        [registrations],
-    ).fetch_arrow_table()
+           ORDER BY hash(m.person_id + ?) LIMIT ?""",
+        [day_no, registrations],
+    ).to_arrow_table()
     n = arrivals.num_rows
     day = as_of
     app = {
-        "record_id": [f"FEED-R-{i:07d}" for i in range(n)],
-        "registration_id": [f"SD-FEED{i:07d}" for i in range(n)],
+        "record_id": [f"FEED{day_no}-R-{i:07d}" for i in range(n)],
+        "registration_id": [f"SD-FEED{day_no}-{i:07d}" for i in range(n)],
         "event_type": ["REGISTERED"] * n,
         "event_date": [day - timedelta(days=1)] * n,  # type: ignore[operator]
         "planned_departure_date": [day] * n,
@@ -64,7 +64,7 @@ def day_feed(store: Store, folder: Path, size: int, as_of: object) -> list[Path]
         app[col] = arrivals[col].to_pylist()
     exits = size - n
     cbp = {
-        "record_id": [f"FEED-X-{i:07d}" for i in range(exits)],
+        "record_id": [f"FEED{day_no}-X-{i:07d}" for i in range(exits)],
         "event_type": ["DEPARTURE"] * exits,
         "event_date": [day] * exits,
         "travel_mode": ["AIR"] * exits,
@@ -80,7 +80,7 @@ def day_feed(store: Store, folder: Path, size: int, as_of: object) -> list[Path]
     ):
         cbp[col] = arrivals[col].to_pylist()[:exits]
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / "self_departure_app-feed.parquet", folder / "cbp_i94-feed.parquet"]
+    paths = [folder / f"self_departure_app-feed{day_no}.parquet", folder / f"cbp_i94-feed{day_no}.parquet"]
     pq.write_table(pa.table(app), paths[0])
     pq.write_table(pa.table(cbp), paths[1])
     return paths
@@ -113,7 +113,8 @@ def main() -> None:
         print("quality:", json.dumps(quality))
         print("metrics:", json.dumps(metrics(store), default=str))
         with tempfile.TemporaryDirectory() as tmp:
-            files = day_feed(store, Path(tmp), args.feed, as_of)
+            day_no = int(store.scalar("SELECT count(*) FROM ingest_files WHERE path LIKE '%-feed%'")) + 1
+            files = day_feed(store, Path(tmp), args.feed, as_of, day_no)
             with measure() as m:
                 feed = process_feed(
                     OFFICER, store, files, catalog=default_catalog(), policy=policy, as_of=as_of

@@ -56,3 +56,26 @@ def test_a_steward_link_joins_even_different_identifiers() -> None:
     uf = ConstrainedUnionFind(IDS)
     uf.apply([Edge(0, -1.0, 1, 3, "steward", "steward decision")])
     assert uf.find(1) == uf.find(3)
+
+
+def identifier(a: int, b: int, kind: str) -> Edge:
+    return Edge(2, -1.0, a, b, "identifier", kind)
+
+
+TYPO_IDS = {
+    1: {"a_number": {"012345678"}, "passport": {"MEX:X1"}},
+    2: {"a_number": {"012345687"}, "passport": {"MEX:X1"}},  # last two digits swapped
+    3: {"a_number": {"012345679"}, "ssn": {"123456789"}},
+    4: {"a_number": {"012345671"}, "ssn": {"123456789"}},  # one digit off, but tied only by an SSN
+    5: {"a_number": {"099999999"}, "passport": {"MEX:X1"}},  # a different A-number altogether
+}
+
+
+def test_an_a_number_typo_on_records_sharing_a_passport_is_joined_and_flagged() -> None:
+    uf = ConstrainedUnionFind(TYPO_IDS)
+    uf.apply([identifier(1, 2, "passport"), identifier(3, 4, "ssn"), identifier(1, 5, "passport")])
+    assert uf.find(1) == uf.find(2)
+    assert [f.reason for f in uf.flags] == ["A-numbers one typo apart, joined on a shared passport"]
+    assert uf.find(3) != uf.find(4)  # an SSN is not enough to call a different A-number a typo
+    assert uf.find(5) != uf.find(1)  # nor is a passport for an A-number that is not one typo away
+    assert len(uf.refused) == 2

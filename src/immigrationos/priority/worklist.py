@@ -66,9 +66,11 @@ def _reevaluate_open(
     store: Store, ctx: RequestContext, policy: PriorityPolicy, as_of: date, report: BuildReport
 ) -> None:
     rows = store.rows(f"""
+        WITH ev AS (SELECT entry_id, person_id, unnest(evidence) AS rec FROM {ENTRIES} WHERE state IN ({OPEN})),
+             moved AS (SELECT DISTINCT ev.entry_id FROM ev LEFT JOIN res_membership m USING (rec)
+                       WHERE m.person_id IS DISTINCT FROM ev.person_id)
         SELECT e.entry_id, e.state, a.person_id IS NULL AS gone, a.safeguard, a.safeguard_reason,
-               EXISTS (SELECT 1 FROM (SELECT unnest(e.evidence) AS rec) x LEFT JOIN res_membership m USING (rec)
-                       WHERE m.person_id IS DISTINCT FROM e.person_id) AS evidence_moved
+               e.entry_id IN (SELECT entry_id FROM moved) AS evidence_moved
         FROM {ENTRIES} e LEFT JOIN {ASSESSED} a USING (person_id) WHERE e.state IN ({OPEN})""")
     moves = []
     for entry, state, gone, safeguard, reason, moved in rows:

@@ -3,7 +3,8 @@
 Edges are applied strongest first (steward links, fingerprints, corroborated identifiers, then
 probabilistic links by probability). A merge is refused, and sent to review, when it would put two
 different strong identifiers of one kind into one person (unless the edge itself is a fingerprint or a
-steward's decision, which may only flag it), or join two records a steward has separated. Applying edges
+steward's decision, which may only flag it), or join two records a steward has separated. One exception:
+two A-numbers one typo apart on records that share a passport are a typo, joined and flagged. Applying edges
 in a total order (strength, then record keys) makes the result independent of load order.
 """
 
@@ -19,6 +20,21 @@ FLAG_ONLY_TIERS = {
     "fin": {"a_number", "ssn", "fbi_number", "passport"},
     "identifier": {"passport"},
 }
+
+
+def one_typo_apart(a: str, b: str) -> bool:
+    """Same length, and one digit different or two neighbouring digits swapped."""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return len(diff) == 1 or (
+        len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    )
+
+
+def typo_only(left: set[str], right: set[str]) -> bool:
+    """Every value on one side is a typo of a value on the other (a mistyped A-number, not another one)."""
+    return all(any(one_typo_apart(x, y) for y in left) for x in right)
 
 
 @dataclass(frozen=True, order=True)
@@ -93,6 +109,14 @@ class ConstrainedUnionFind:
             self.refused.append(Refusal(edge, "a steward separated these records"))
             return False
         conflicts = self._conflicts(a, b)
+        if (
+            conflicts == {"a_number"}
+            and edge.tier == "identifier"
+            and edge.rule == "passport"
+            and typo_only(self.ids[a]["a_number"], self.ids[b]["a_number"])
+        ):  # one passport, an A-number typed one digit wrong: the passport decides, the typo is flagged
+            conflicts = set()
+            self.flags.append(Flag(edge, "A-numbers one typo apart, joined on a shared passport"))
         if conflicts - FLAG_ONLY_TIERS.get(edge.tier, set()):
             self.refused.append(Refusal(edge, f"would join different {', '.join(sorted(conflicts))}"))
             return False

@@ -91,6 +91,23 @@ def _identifiers(store: Store, table: str, recs: list[str]) -> dict[str, dict[st
     }
 
 
+def _person_identifiers(store: Store, persons: set[int]) -> dict[int, list[dict[str, str]]]:
+    """The strong identifiers each person's stored records hold (one query for all persons)."""
+    cols = ", ".join(f"r.{k}" for k in CONFLICT_KINDS)
+    any_id = " OR ".join(f"r.{k} IS NOT NULL" for k in CONFLICT_KINDS)
+    out: dict[int, list[dict[str, str]]] = defaultdict(list)
+    rows = store.rows(
+        f"""SELECT m.person_id, {cols} FROM res_membership m JOIN {RECORDS} r USING (rec)
+            WHERE m.person_id IN (SELECT unnest(?::BIGINT[])) AND ({any_id})""",
+        [sorted(persons)],
+    )
+    for person, *values in rows:
+        out[int(person)].append(
+            {k: str(v) for k, v in zip(CONFLICT_KINDS, values, strict=True) if v is not None}
+        )
+    return out
+
+
 def _contradicts(ids: list[dict[str, str]]) -> bool:
     seen: dict[str, str] = {}
     for group in ids:
@@ -139,26 +156,18 @@ def attach_new_records(ctx: RequestContext, store: Store, catalog: Catalog) -> A
     members: dict[str, list[str]] = defaultdict(list)
     for rec in new:
         members[groups.find(rec)].append(rec)
+    single = {next(iter(p)) for p in targets.values() if len(p) == 1}
+    held = _person_identifiers(store, single)
     assignment: dict[str, int] = {}
     fresh: list[str] = []
     for root, recs in sorted(members.items()):
         persons = targets.get(root, set())
         if len(persons) == 1:
             person = next(iter(persons))
-            person_ids = _identifiers(
-                store,
-                RECORDS,
-                [
-                    str(r)
-                    for (r,) in store.rows("SELECT rec FROM res_membership WHERE person_id = ?", [person])
-                ],
-            )
-            if not _contradicts([*person_ids.values(), *(new_ids.get(r, {}) for r in recs)]):
+            if not _contradicts([*held.get(person, []), *(new_ids.get(r, {}) for r in recs)]):
                 assignment.update(dict.fromkeys(recs, person))
                 continue
-            review.append(
-                (recs[0], next(iter(person_ids), recs[0]), "incremental: identifiers contradict the person's")
-            )
+            review.append((recs[0], recs[0], f"incremental: identifiers contradict those of person {person}"))
         elif len(persons) > 1:
             review.append((recs[0], recs[0], f"incremental: identifiers point at persons {sorted(persons)}"))
         fresh.append(root)
