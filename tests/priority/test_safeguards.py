@@ -117,10 +117,19 @@ def test_categories_tiers_scores_and_reasons(store: Store, person: PersonFn) -> 
     assert rows[old_felony][2] == ["overstay"]  # outside the ten-year window
 
 
-def test_identity_doubt_goes_to_the_identity_queue(store: Store, person: PersonFn) -> None:
+def test_identity_doubt_goes_to_the_identity_queue_until_an_analyst_verifies(
+    store: Store, person: PersonFn
+) -> None:
+    from immigrationos.priority import workflow
+
     pid = person("overstay", flags=("low_identity_confidence",))
     build_worklist(CTX, store, default_policy(), AS_OF)
     assert _entries(store)[pid] == "identity_queue"
+    entry = int(store.scalar("SELECT entry_id FROM pri_entries WHERE person_id = ?", [pid]))
+    workflow.verify_identity(CTX, store, default_policy(), entry, reason="documents checked", on=AS_OF)
+    assert _entries(store)[pid] == "identity_verified"
+    build_worklist(CTX, store, default_policy(), AS_OF)
+    assert _entries(store)[pid] == "identity_verified"  # a rebuild does not undo the analyst's work
 
 
 def test_open_self_departure_case_deprioritises_visibly(store: Store, person: PersonFn) -> None:

@@ -6,14 +6,13 @@ import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from immigrationos.errors import ConfigurationError
 from immigrationos.statuses import ImmigrationStatus
+from immigrationos.yamlfile import load_model
 
 
 class Grade(StrEnum):
@@ -79,16 +78,7 @@ class DeparturePolicy(BaseModel):
 
 
 def load_policy(path: Path | None = None) -> DeparturePolicy:
-    origin = str(path) if path else "departures/policy.yaml"
-    text = (
-        path.read_text("utf-8")
-        if path
-        else resources.files("immigrationos.departures").joinpath("policy.yaml").read_text("utf-8")
-    )
-    try:
-        policy = DeparturePolicy.model_validate(yaml.safe_load(text))
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise ConfigurationError(f"{origin}: {exc}") from exc
+    policy, origin = load_model(DeparturePolicy, "immigrationos.departures", "policy.yaml", path)
     if not policy.releases_stipend <= policy.confirms_departure:
         raise ConfigurationError(
             f"{origin}: a grade that releases the stipend must also confirm the departure"

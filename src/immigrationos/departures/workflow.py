@@ -28,12 +28,10 @@ class Payment:
 
 
 def _case(store: Store, case_id: int) -> dict[str, Any]:
-    cursor = store.conn.execute(f"SELECT * FROM {CASES} WHERE case_id = ?", [case_id])
-    names = [c[0] for c in cursor.description]
-    rows = cursor.fetchall()
-    if not rows:
+    case = store.record(f"SELECT * FROM {CASES} WHERE case_id = ?", [case_id])
+    if case is None:
         raise NotFoundError(f"no departure case {case_id}")
-    return dict(zip(names, rows[0], strict=True))
+    return case
 
 
 def _require_transition(case: dict[str, Any], to: CaseState, why: str = "") -> CaseState:

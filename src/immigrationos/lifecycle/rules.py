@@ -7,18 +7,17 @@ column, event kind or fact, so a typo fails at load time, not as a silently wron
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlglot
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlglot import exp
 
 from immigrationos.errors import ConfigurationError
 from immigrationos.lifecycle.models import EventCatalog, RuleSet
 from immigrationos.sources.models import Catalog
+from immigrationos.yamlfile import load_model
 
 M = TypeVar("M", bound=BaseModel)
 SUPPORTED = (
@@ -44,23 +43,6 @@ SUPPORTED = (
 
 HELPERS = frozenset({"after", "on_or_after"})
 RULE_VARIABLES = frozenset({"as_of"})
-
-
-def _read_yaml(text: str, origin: str) -> dict[str, Any]:
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(f"{origin}: not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigurationError(f"{origin}: expected a mapping at the top level")
-    return raw
-
-
-def _validate(model: type[M], raw: dict[str, Any], origin: str) -> M:
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigurationError(f"{origin}: {exc}") from exc
 
 
 def parse_expression(sql: str, origin: str) -> exp.Expr:
@@ -104,13 +86,7 @@ def check_events(events: EventCatalog, catalog: Catalog, origin: str) -> None:
 
 
 def load_events(catalog: Catalog, path: Path | None = None) -> EventCatalog:
-    origin = str(path) if path else "events.yaml"
-    text = (
-        path.read_text("utf-8")
-        if path
-        else resources.files("immigrationos.lifecycle").joinpath("events.yaml").read_text("utf-8")
-    )
-    events = _validate(EventCatalog, _read_yaml(text, origin), origin)
+    events, origin = load_model(EventCatalog, "immigrationos.lifecycle", "events.yaml", path)
     check_events(events, catalog, origin)
     return events
 
@@ -153,13 +129,7 @@ def check_rules(rules: RuleSet, kinds: set[str], origin: str) -> None:
 
 
 def load_rules(kinds: set[str], path: Path | None = None) -> RuleSet:
-    origin = str(path) if path else "status_rules.yaml"
-    text = (
-        path.read_text("utf-8")
-        if path
-        else resources.files("immigrationos.lifecycle").joinpath("status_rules.yaml").read_text("utf-8")
-    )
-    rules = _validate(RuleSet, _read_yaml(text, origin), origin)
+    rules, origin = load_model(RuleSet, "immigrationos.lifecycle", "status_rules.yaml", path)
     check_rules(rules, kinds, origin)
     return rules
 

@@ -62,7 +62,7 @@ def worklist_quality(store: Store, ground_truth: Path, policy: PriorityPolicy) -
         )[0]
         true = int(
             store.scalar(f"""SELECT count(*) FROM {persons} t WHERE {flag} AND NOT {WRONG}
-                                   AND NOT t.minor AND t.status NOT IN ('departed', 'removed')""")
+                                   AND NOT t.minor AND t.status NOT IN ('departed', 'removed', 'in_removal_proceedings')""")
         )
         categories[category] = {
             "precision": round(tp / predicted, 5) if predicted else 1.0,

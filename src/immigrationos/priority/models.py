@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from immigrationos.errors import ConfigurationError
 from immigrationos.lifecycle.rules import parse_expression, referenced_columns
 from immigrationos.statuses import ImmigrationStatus
+from immigrationos.yamlfile import load_model
 
 EVENT_COLUMNS = frozenset({"kind", "code", "event_date", "until", "detail", "source"})
 
@@ -91,16 +89,7 @@ class PriorityPolicy(BaseModel):
 
 
 def load_policy(path: Path | None = None) -> PriorityPolicy:
-    origin = str(path) if path else "priority/policy.yaml"
-    text = (
-        path.read_text("utf-8")
-        if path
-        else resources.files("immigrationos.priority").joinpath("policy.yaml").read_text("utf-8")
-    )
-    try:
-        return PriorityPolicy.model_validate(yaml.safe_load(text))
-    except (yaml.YAMLError, ValidationError, ConfigurationError) as exc:
-        raise ConfigurationError(f"{origin}: {exc}") from exc
+    return load_model(PriorityPolicy, "immigrationos.priority", "policy.yaml", path)[0]
 
 
 @lru_cache(maxsize=1)

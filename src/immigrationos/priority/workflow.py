@@ -32,12 +32,10 @@ class Step:
 
 
 def _entry(store: Store, entry_id: int) -> dict[str, Any]:
-    cursor = store.conn.execute(f"SELECT * FROM {ENTRIES} WHERE entry_id = ?", [entry_id])
-    names = [c[0] for c in cursor.description]
-    rows = cursor.fetchall()
-    if not rows:
+    entry = store.record(f"SELECT * FROM {ENTRIES} WHERE entry_id = ?", [entry_id])
+    if entry is None:
         raise NotFoundError(f"no worklist entry {entry_id}")
-    return dict(zip(names, rows[0], strict=True))
+    return entry
 
 
 def _record(

@@ -100,7 +100,9 @@ def _reevaluate_open(
                evidence = a.evidence, links = coalesce(l.links, []), deprioritised = a.deprioritised,
                policy_version = '{policy.version}', as_of = DATE '{as_of.isoformat()}', updated_at = now()
         FROM {ASSESSED} a LEFT JOIN pri_links l USING (person_id)
-        WHERE a.person_id = e.person_id AND e.state IN ({OPEN}) AND a.safeguard IS NULL""")
+        WHERE a.person_id = e.person_id AND e.state IN ({OPEN}) AND a.safeguard IS NULL
+          AND (e.tier <> a.tier OR e.score <> a.score OR e.categories <> a.categories OR e.evidence <> a.evidence
+               OR e.links <> coalesce(l.links, []) OR e.deprioritised IS DISTINCT FROM a.deprioritised)""")
     report.updated = int(store.scalar(f"SELECT count(*) FROM {ENTRIES} WHERE state IN ({OPEN})"))
 
 

@@ -52,6 +52,13 @@ class Store:
         result = self.rows(sql, params)
         return result[0][0] if result else None
 
+    def record(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> dict[str, Any] | None:
+        """The first row as a dict of column name to value, or None when there is no row."""
+        cursor = self.conn.execute(sql, params or [])
+        names = [c[0] for c in cursor.description]
+        rows = cursor.fetchall()
+        return dict(zip(names, rows[0], strict=True)) if rows else None
+
     @contextmanager
     def transaction(self) -> Iterator[Store]:
         """Commit on success, roll back on any error: the unit a crash can never split."""
