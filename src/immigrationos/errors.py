@@ -44,3 +44,7 @@ class NotFoundError(ImmosError):
 
 class TransitionError(ImmosError):
     """A workflow step that the case's state, or the policy, does not allow; the message says why."""
+
+
+class AuditError(ImmosError):
+    """The audit log could not record an access, or does not verify; the request is refused."""

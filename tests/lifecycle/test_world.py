@@ -145,6 +145,16 @@ def test_person_command_prints_and_serves_json(home: Path, report: LifecycleRepo
     missing = runner.invoke(app, ["--home", str(home), "person", "987654321"])
     assert missing.exit_code == 1
     assert "no person 987654321" in missing.output
+    with store_session(Settings(home=home), read_only=True) as store:
+        logged = store.rows(
+            "SELECT subject_person, outcome, sources FROM audit_log WHERE event = 'person.view' ORDER BY seq"
+        )
+    assert [(p, o) for p, o, _ in logged] == [
+        (person, "granted"),
+        (person, "granted"),
+        (987654321, "not_found"),
+    ]
+    assert "eoir_court" in logged[0][2]  # the sources the view disclosed are logged
 
 
 def test_lifecycle_command_at_an_earlier_date(home: Path, report: LifecycleReport) -> None:

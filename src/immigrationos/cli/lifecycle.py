@@ -13,7 +13,7 @@ from immigrationos.cli.state import console, fail, state
 from immigrationos.errors import ImmosError
 from immigrationos.lifecycle.pipeline import default_as_of, run_lifecycle
 from immigrationos.lifecycle.rules import default_events, default_rules
-from immigrationos.lifecycle.timeline import PersonLifecycle, person_lifecycle
+from immigrationos.lifecycle.timeline import PersonLifecycle, view_person
 from immigrationos.sources.catalog import default_catalog
 from immigrationos.store.engine import store_session
 
@@ -71,9 +71,10 @@ def person_command(
     """A person's timeline with provenance, and their status with its reasons and history."""
     st = state(ctx)
     try:
-        with store_session(st.settings, read_only=True) as store:
+        with store_session(st.settings) as store:
             day = as_of.date() if as_of else default_as_of(store, st.settings.as_of)
-            view = person_lifecycle(
+            view = view_person(
+                st.context(),
                 store,
                 person_id,
                 catalog=default_catalog(),

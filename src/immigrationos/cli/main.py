@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from immigrationos.cli import audit as audit_commands
 from immigrationos.cli import departures as departure_commands
 from immigrationos.cli import lifecycle as lifecycle_commands
 from immigrationos.cli import render
@@ -41,6 +42,7 @@ resolution_commands.register(app)
 lifecycle_commands.register(app)
 departure_commands.register(app)
 worklist_commands.register(app)
+audit_commands.register(app)
 
 
 @app.callback()
@@ -291,3 +293,4 @@ def demo(
     departure_commands.report_command(ctx, chart=st.settings.home / "departures-funnel.png")
     worklist_commands.build_command(ctx, on=world_day)
     resolution_commands.evaluate_command(ctx, world=out)
+    audit_commands.checkpoint_command(ctx)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext, require_context
 from immigrationos.departures import ledger
 from immigrationos.departures.models import ALLOWED, CaseState, DeparturePolicy, Grade
@@ -67,6 +68,13 @@ def arrange_travel(
             memo=itinerary,
         )
         store.execute(f"UPDATE {CASES} SET travel_arranged = true WHERE case_id = ?", [case_id])
+        audit.record(
+            ctx,
+            store,
+            "departures.arrange_travel",
+            subject_person=int(case["person_id"]),
+            justification=itinerary,
+        )
         record_transition(
             store,
             case_id,
@@ -109,6 +117,13 @@ def pay_stipend(ctx: RequestContext, store: Store, policy: DeparturePolicy, case
             amount=policy.stipend_amount,
             evidence_rec=case["evidence_rec"],
             evidence_grade=grade.value,
+        )
+        audit.record(
+            ctx,
+            store,
+            "departures.pay_stipend",
+            subject_person=int(case["person_id"]),
+            justification=f"confirmed by {case['evidence_rec']} ({grade.value})",
         )
         record_transition(
             store,
@@ -154,6 +169,9 @@ def _move(ctx: RequestContext, store: Store, case_id: int, to: CaseState, reason
         case = _case(store, case_id)
         current = _require_transition(case, to)
         store.execute(f"UPDATE {CASES} SET {column} WHERE case_id = ?", [case_id])
+        audit.record(
+            ctx, store, f"departures.{to.value}", subject_person=int(case["person_id"]), justification=reason
+        )
         record_transition(
             store,
             case_id,

@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from immigrationos.audit import log as audit
+from immigrationos.context import RequestContext, require_context
 from immigrationos.errors import NotFoundError
 from immigrationos.lifecycle.events import person_events
 from immigrationos.lifecycle.interpret import CompiledRules, DerivedStatus, Event
@@ -226,3 +228,33 @@ def person_lifecycle(
         conflicts=conflicts,
         safeguards=safeguards(store, now, recs, conflicts),
     )
+
+
+def view_person(
+    ctx: RequestContext,
+    store: Store,
+    person_id: int,
+    *,
+    catalog: Catalog,
+    events: EventCatalog,
+    rules: RuleSet,
+    as_of: date,
+) -> PersonLifecycle:
+    """The person view through the service layer: the read is recorded in the audit log before the view
+    is returned, and refused when it cannot be recorded."""
+    require_context(ctx)
+    try:
+        view = person_lifecycle(store, person_id, catalog=catalog, events=events, rules=rules, as_of=as_of)
+    except NotFoundError:
+        audit.record(ctx, store, "person.view", outcome="not_found", subject_person=person_id)
+        raise
+    sources = tuple(sorted({p.source for e in view.timeline for p in e.provenance}))
+    audit.record(
+        ctx,
+        store,
+        "person.view",
+        subject_person=person_id,
+        sources=sources,
+        fields=("timeline", "status", "history", "conflicts", "safeguards"),
+    )
+    return view

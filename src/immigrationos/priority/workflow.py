@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext, require_context
 from immigrationos.errors import NotFoundError, TransitionError
 from immigrationos.priority.assess import assessment_sql
@@ -103,10 +104,21 @@ def _step(
         blocked = _safeguard_now(store, policy, entry, on) if to not in (E.DISMISSED, E.WITHDRAWN) else None
         if blocked:
             _record(store, ctx, entry, E.WITHDRAWN, blocked, on)
+            audit.record(
+                ctx,
+                store,
+                f"worklist.{to.value}",
+                outcome="refused",
+                subject_person=int(entry["person_id"]),
+                justification=blocked,
+            )
         else:
             if extra:
                 store.execute(f"UPDATE {ENTRIES} SET {extra} WHERE entry_id = ?", [*(params or []), entry_id])
             step = _record(store, ctx, entry, to, why, on)
+            audit.record(
+                ctx, store, f"worklist.{to.value}", subject_person=int(entry["person_id"]), justification=why
+            )
     if blocked:
         raise TransitionError(f"entry {entry_id} withdrawn instead: {blocked}")
     return step
