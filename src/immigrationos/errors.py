@@ -48,3 +48,7 @@ class TransitionError(ImmosError):
 
 class AuditError(ImmosError):
     """The audit log could not record an access, or does not verify; the request is refused."""
+
+
+class AccessDeniedError(ImmosError):
+    """The actor's roles and declared purpose do not allow the request; the message says why."""

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext, require_context
-from immigrationos.errors import NotFoundError
+from immigrationos.errors import AccessDeniedError, NotFoundError
 from immigrationos.lifecycle.events import person_events
 from immigrationos.lifecycle.interpret import CompiledRules, DerivedStatus, Event
 from immigrationos.lifecycle.models import (
@@ -48,6 +48,7 @@ class PersonLifecycle(BaseModel):
     timeline: list[TimelineEvent]
     conflicts: list[Conflict]
     safeguards: list[Safeguard]
+    withheld: list[str] = []  # sources the reader's purpose and roles do not reach, with the reason
 
 
 EventRow = tuple[Any, ...]
@@ -240,21 +241,40 @@ def view_person(
     rules: RuleSet,
     as_of: date,
 ) -> PersonLifecycle:
-    """The person view through the service layer: the read is recorded in the audit log before the view
-    is returned, and refused when it cannot be recorded."""
+    """The person view through the service layer: masked to what the actor's roles and purpose allow,
+    recorded in the audit log before it is returned, and refused when it cannot be recorded."""
+    from immigrationos.access.masking import mask_view
+    from immigrationos.access.policy import default_policy
+
     require_context(ctx)
     try:
-        view = person_lifecycle(store, person_id, catalog=catalog, events=events, rules=rules, as_of=as_of)
+        full = person_lifecycle(store, person_id, catalog=catalog, events=events, rules=rules, as_of=as_of)
     except NotFoundError:
         audit.record(ctx, store, "person.view", outcome="not_found", subject_person=person_id)
         raise
-    sources = tuple(sorted({p.source for e in view.timeline for p in e.provenance}))
+    view, decisions = mask_view(default_policy(), ctx, full)
+    shown = tuple(sorted(s for s, d in decisions.items() if d.allowed))
+    if not shown:
+        audit.record(
+            ctx,
+            store,
+            "person.view",
+            outcome="denied",
+            subject_person=person_id,
+            sources=tuple(sorted(decisions)),
+            justification="; ".join(view.withheld),
+        )
+        raise AccessDeniedError(
+            f"{ctx.actor.user} may read none of person {person_id}'s records for {ctx.purpose.value}"
+        )
     audit.record(
         ctx,
         store,
         "person.view",
+        outcome="partial" if view.withheld else "granted",
         subject_person=person_id,
-        sources=sources,
+        sources=shown,
         fields=("timeline", "status", "history", "conflicts", "safeguards"),
+        justification="; ".join(view.withheld) or None,
     )
     return view

@@ -1,0 +1,102 @@
+"""Access decisions from data: the source catalog says which purposes each source serves, roles.yaml
+says which roles may declare which purposes; pycasbin enforces the policy lines generated from both.
+
+A request reads a source when one of the actor's roles may declare the request's purpose and the
+catalog allows that purpose for the source without conditions. A purpose the catalog allows only under
+conditions (IRS data for enforcement) is never granted to a plain read: it needs a per-person request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import casbin
+from pydantic import BaseModel, ConfigDict
+
+from immigrationos.context import Purpose, RequestContext
+from immigrationos.sources.models import Catalog
+from immigrationos.yamlfile import load_model
+
+READ = "read"
+BY_REQUEST = "read_by_request"
+
+
+class RoleSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    purposes: tuple[Purpose, ...]
+    sees_identity: bool
+
+
+class Roles(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int
+    roles: dict[str, RoleSpec]
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+
+def policy_lines(catalog: Catalog, roles: Roles) -> list[list[str]]:
+    """(role, purpose, source, action) for every read the catalog and the roles allow together."""
+    lines = []
+    for role, spec in sorted(roles.roles.items()):
+        for purpose in spec.purposes:
+            for source in catalog.sources:
+                if purpose not in source.allowed_purposes:
+                    continue
+                action = BY_REQUEST if source.purpose_conditions.get(purpose) else READ
+                lines.append([role, purpose.value, source.name, action])
+    return lines
+
+
+class AccessPolicy:
+    """The enforcer, built once per catalog and roles."""
+
+    def __init__(self, catalog: Catalog, roles: Roles) -> None:
+        model = resources.files("immigrationos.access").joinpath("model.conf")
+        with resources.as_file(model) as path:
+            self.enforcer = casbin.Enforcer(str(path))
+        self.enforcer.add_policies(policy_lines(catalog, roles))  # type: ignore[no-untyped-call]
+        self.catalog = catalog
+        self.roles = roles
+
+    def decide(self, ctx: RequestContext, source: str, action: str = READ) -> Decision:
+        purpose = ctx.purpose.value
+        for role in sorted(ctx.actor.roles):
+            if self.enforcer.enforce(role, purpose, source, action):  # type: ignore[no-untyped-call]
+                return Decision(True, f"role {role} may {action} {source} for {purpose}")
+        spec = self.catalog.source(source)
+        if ctx.purpose not in spec.allowed_purposes:
+            return Decision(False, f"{source} may not be used for {purpose} ({spec.legal_authority})")
+        if spec.purpose_conditions.get(ctx.purpose) and action == READ:
+            conditions = ", ".join(spec.purpose_conditions[ctx.purpose])
+            return Decision(False, f"{source} for {purpose} only through a per-person request ({conditions})")
+        return Decision(False, f"no role of {ctx.actor.user} may declare {purpose}")
+
+    def field_visible(self, ctx: RequestContext, source: str, field: str) -> bool:
+        """A field is shown when its source may be read and, for an identity attribute (a field with a
+        person role: name, birth date, identifiers, address), when the reader's role sees identities."""
+        if not self.decide(ctx, source).allowed:
+            return False
+        return self.catalog.source(source).field(field).role is None or self.sees_identity(ctx)
+
+    def sees_identity(self, ctx: RequestContext) -> bool:
+        return any(
+            self.roles.roles[r].sees_identity and ctx.purpose in self.roles.roles[r].purposes
+            for r in ctx.actor.roles
+            if r in self.roles.roles
+        )
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> AccessPolicy:
+    from immigrationos.sources.catalog import default_catalog
+
+    return AccessPolicy(default_catalog(), load_model(Roles, "immigrationos.access", "roles.yaml")[0])
