@@ -51,6 +51,9 @@ class Settings(BaseSettings):
         description="The date statuses are derived at; default: the last lifecycle run's date, else today. "
         "Set it to a synthetic world's as-of date to replay that world.",
     )
+    irs_disabled: bool = Field(
+        default=False, description="The operator's switch that stops every use of IRS data at once."
+    )
     generate_chunk_persons: int = Field(
         default=100_000, ge=1_000, description="Persons generated per chunk (bounds memory)."
     )

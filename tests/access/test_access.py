@@ -105,3 +105,74 @@ def test_the_person_view_is_masked_and_audited_for_each_reader(home: Path, world
         )
     assert [(a, o) for a, o, _ in log] == [("dana", "partial"), ("al", "partial"), ("eve", "denied")]
     assert "criminal_history" not in log[0][2]
+
+
+def test_irs_data_only_per_person_on_the_agreement_terms(home: Path, world: Path) -> None:
+    from datetime import timedelta
+
+    from immigrationos.access.irs import IrsRequest, request_irs_data
+
+    policy = default_policy()
+    as_of = world_as_of(world)
+    officer = make_context("oscar", "enforcement", roles=frozenset({"analyst"}))
+    with store_session(Settings(home=home)) as store:
+        person, ordered = store.rows("""
+            SELECT e.person_id, max(e.event_date) FROM life_events e JOIN life_status s USING (person_id)
+            WHERE e.kind = 'REMOVAL_ORDERED' AND s.status = 'final_order'
+              AND e.person_id IN (SELECT person_id FROM life_events WHERE source = 'irs_filings')
+            GROUP BY 1 ORDER BY 1 LIMIT 1""")[0]
+        no_order = int(
+            store.scalar("""SELECT person_id FROM life_status WHERE status = 'overstay'
+            AND person_id IN (SELECT person_id FROM life_events WHERE source = 'irs_filings') LIMIT 1""")
+        )
+        request = IrsRequest(int(person), "CASE-1", "26 U.S.C. 6103(i)(2)", "locate for removal")
+        disclosure = request_irs_data(officer, store, policy, request, as_of=as_of)
+        assert disclosure.tax_periods
+        assert disclosure.last_known_address
+        assert set(vars(disclosure)) == {
+            "person_id",
+            "officer",
+            "case",
+            "given_name",
+            "family_name",
+            "last_known_address",
+            "tax_periods",
+            "ground",
+        }  # name, last-known address and tax periods: nothing else
+        refusals = [
+            (officer, request, as_of + timedelta(days=0), True, "switched off"),
+            (officer, request, ordered + timedelta(days=30), False, "not yet 90 days old"),
+            (
+                officer,
+                IrsRequest(no_order, "CASE-2", "26 U.S.C. 6103(i)(2)", "locate"),
+                as_of,
+                False,
+                "no final order",
+            ),
+            (officer, IrsRequest(int(person), "CASE-3", "8 U.S.C. 1357", "locate"), as_of, False, "statute"),
+            (
+                make_context("al", "oversight", roles=frozenset({"supervisor"})),
+                request,
+                as_of,
+                False,
+                "enforcement only",
+            ),
+            (
+                make_context("dd", "enforcement", roles=frozenset({"departure_officer"})),
+                request,
+                as_of,
+                False,
+                "no role",
+            ),
+        ]
+        for ctx, req, day, off, message in refusals:
+            with pytest.raises(AccessDeniedError, match=message):
+                request_irs_data(ctx, store, policy, req, as_of=day, disabled=off)
+        named = IrsRequest(no_order, "CASE-4", "26 U.S.C. 6103(i)(2)", "fraud ring", investigation="OP-NORTH")
+        assert "OP-NORTH" in request_irs_data(officer, store, policy, named, as_of=as_of).ground
+        log = store.rows("SELECT event, outcome FROM audit_log WHERE event LIKE 'irs.%' ORDER BY seq")
+    assert log == [
+        ("irs.disclosure", "granted"),
+        *[("irs.request", "denied")] * 6,
+        ("irs.disclosure", "granted"),
+    ]

@@ -145,3 +145,27 @@ def test_commands_sign_verify_and_name_the_first_bad_entry(tmp_path: Path) -> No
     bad = runner.invoke(app, ["--home", str(home), "audit", "verify"])
     assert bad.exit_code == 1
     assert "First bad entry: 3" in bad.output
+
+
+def test_the_oversight_report_lists_accesses_denials_and_anomalies(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from immigrationos.audit.report import Thresholds, oversight_report
+
+    snoop = make_context("snoop", "enforcement")
+    for person in range(1, 6):
+        record(snoop, store, "person.view", subject_person=person, sources=("cbp_i94", "irs_filings"))
+    record(USERS[1], store, "person.view", outcome="denied", subject_person=9, justification="no role")
+    hour = datetime.now(UTC).hour
+    report = oversight_report(
+        store, Thresholds(persons_without_case_per_day=3, working_hours=(hour + 1, hour + 2))
+    )
+    assert report["entries"] == 6
+    assert {(r["actor"], r["outcome"], r["n"]) for r in report["by_user_and_purpose"]} == {
+        ("snoop", "granted", 5),
+        ("ben", "denied", 1),
+    }
+    assert len(report["tax_data_accesses"]) == 5
+    assert [d["subject_person"] for d in report["denied"]] == [9]
+    assert [a["actor"] for a in report["anomalies"]["many_persons_without_a_case"]] == ["snoop"]
+    assert len(report["anomalies"]["outside_working_hours"]) == 6

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from immigrationos.audit.log import checkpoint, signing_key, verify
+from immigrationos.audit.report import oversight_report
 from immigrationos.cli.state import console, fail, state
 from immigrationos.errors import AuditError
 from immigrationos.store.engine import store_session
@@ -40,6 +43,29 @@ def verify_command(
         console.print(
             f"The audit log verifies: {result.entries:,} entries, {result.checkpoints:,} signed tree heads."
         )
+
+
+@app.command("report")
+def report_command(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """For auditors: accesses by user, purpose and source (tax data apart), denials, and anomalies."""
+    st = state(ctx)
+    with store_session(st.settings, read_only=True) as store:
+        report = oversight_report(store)
+    if as_json:
+        print(json.dumps(report, indent=2, default=str))
+        return
+    table = Table(title=f"Accesses ({report['entries']:,} audit entries)")
+    for col in ("actor", "purpose", "event", "outcome", "entries", "persons"):
+        table.add_column(col, justify="right" if col in ("entries", "persons") else "left")
+    for r in report["by_user_and_purpose"]:
+        table.add_row(r["actor"], r["purpose"], r["event"], r["outcome"], f"{r['n']:,}", f"{r['persons']:,}")
+    console.print(table)
+    console.print(
+        f"Tax-data accesses: {len(report['tax_data_accesses'])}; denied or refused: {len(report['denied'])}; "
+        f"users reading many persons without a case: {len(report['anomalies']['many_persons_without_a_case'])}; "
+        f"bulk attempts: {len(report['anomalies']['bulk_attempts'])}; outside working hours: "
+        f"{len(report['anomalies']['outside_working_hours'])}. Use --json for the lists."
+    )
 
 
 def register(root: typer.Typer) -> None:

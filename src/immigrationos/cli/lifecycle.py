@@ -9,6 +9,8 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
+from immigrationos.access.irs import IrsRequest, request_irs_data
+from immigrationos.access.policy import default_policy as default_access_policy
 from immigrationos.cli.state import console, fail, state
 from immigrationos.errors import ImmosError
 from immigrationos.lifecycle.pipeline import default_as_of, run_lifecycle
@@ -30,6 +32,7 @@ AsOf = Annotated[
 def register(app: typer.Typer) -> None:
     app.command("lifecycle")(lifecycle_command)
     app.command("person")(person_command)
+    app.command("irs-request")(irs_request_command)
 
 
 def lifecycle_command(ctx: typer.Context, as_of: AsOf = None) -> None:
@@ -123,3 +126,36 @@ def print_person(view: PersonLifecycle) -> None:
     for c in view.conflicts:
         said = "; ".join(f"{value}: {', '.join(recs)}" for value, recs in c.values.items())
         console.print(f"[red]sources disagree on {c.attribute}[/]: {said}")
+
+
+def irs_request_command(
+    ctx: typer.Context,
+    person_id: Annotated[int, typer.Argument(help="The one person the request is about (never bulk).")],
+    case: Annotated[str, typer.Option(help="The officer's case.")],
+    reason: Annotated[str, typer.Option(help="Why the data is needed.")],
+    statute: Annotated[str, typer.Option(help="The statute of the disclosure.")] = "26 U.S.C. 6103(i)(2)",
+    investigation: Annotated[
+        str | None, typer.Option(help="A named criminal investigation, if that is the ground.")
+    ] = None,
+    as_of: AsOf = None,
+) -> None:
+    """Request one person's IRS name, last-known address and tax periods (enforcement, per person)."""
+    st = state(ctx)
+    try:
+        with store_session(st.settings) as store:
+            day = as_of.date() if as_of else default_as_of(store, st.settings.as_of)
+            disclosure = request_irs_data(
+                st.context(),
+                store,
+                default_access_policy(),
+                IrsRequest(person_id, case, statute, reason, investigation),
+                as_of=day,
+                disabled=st.settings.irs_disabled,
+            )
+    except ImmosError as exc:
+        raise fail(exc) from exc
+    console.print(
+        f"IRS disclosure to {disclosure.officer} for case {disclosure.case} ({disclosure.ground}): "
+        f"{disclosure.given_name or '?'} {disclosure.family_name or '?'}, last known at "
+        f"{disclosure.last_known_address or 'no address'}; tax periods {disclosure.tax_periods}."
+    )
