@@ -15,6 +15,7 @@ from immigrationos.cli import departures as departure_commands
 from immigrationos.cli import lifecycle as lifecycle_commands
 from immigrationos.cli import render
 from immigrationos.cli import resolution as resolution_commands
+from immigrationos.cli import users as user_commands
 from immigrationos.cli import worklist as worklist_commands
 from immigrationos.cli.state import CliState, console, fail, state
 from immigrationos.config import Settings
@@ -43,6 +44,7 @@ lifecycle_commands.register(app)
 departure_commands.register(app)
 worklist_commands.register(app)
 audit_commands.register(app)
+user_commands.register(app)
 
 
 @app.callback()

@@ -92,6 +92,7 @@ class Store:
 
 def _register_domain_migrations() -> None:
     """Import the storage modules whose migrations make up the schema."""
+    import immigrationos.access.users
     import immigrationos.audit.storage
     import immigrationos.departures.storage
     import immigrationos.lifecycle.storage
