@@ -49,6 +49,7 @@ class PersonLifecycle(BaseModel):
     conflicts: list[Conflict]
     safeguards: list[Safeguard]
     withheld: list[str] = []  # sources the reader's purpose and roles do not reach, with the reason
+    statements: list[str] = []  # the person's statements of disagreement, which travel with their data
 
 
 EventRow = tuple[Any, ...]
@@ -252,7 +253,10 @@ def view_person(
     except NotFoundError:
         audit.record(ctx, store, "person.view", outcome="not_found", subject_person=person_id)
         raise
+    from immigrationos.redress.service import statements
+
     view, decisions = mask_view(default_policy(), ctx, full)
+    view = view.model_copy(update={"statements": statements(store, person_id)})
     shown = tuple(sorted(s for s, d in decisions.items() if d.allowed))
     if not shown:
         audit.record(

@@ -97,6 +97,7 @@ def _register_domain_migrations() -> None:
     import immigrationos.departures.storage
     import immigrationos.lifecycle.storage
     import immigrationos.priority.storage
+    import immigrationos.redress.storage
     import immigrationos.resolution.storage
     import immigrationos.sources.storage  # noqa: F401
 

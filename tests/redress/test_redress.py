@@ -1,0 +1,123 @@
+"""Redress end to end on a resolved world: a citizen wrongly merged with a person on the worklist
+contests the link; the link is split; after the next resolution the citizen is off the worklist, the
+earlier readers are named for notice, and the audit log shows every step."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from immigrationos.config import Settings
+from immigrationos.context import make_context
+from immigrationos.errors import TransitionError
+from immigrationos.lifecycle.pipeline import run_lifecycle
+from immigrationos.lifecycle.rules import default_events, default_rules
+from immigrationos.lifecycle.timeline import view_person
+from immigrationos.priority.models import default_policy
+from immigrationos.priority.worklist import build_worklist
+from immigrationos.redress.service import decide_contest, file_contest, statements
+from immigrationos.resolution.pipeline import resolve
+from immigrationos.resolution.service import decide as steward
+from immigrationos.sources.catalog import default_catalog
+from immigrationos.store.engine import Store, store_session
+from immigrationos.synth.world import world_as_of
+
+OPERATOR = make_context("operator", "data_management", roles=frozenset({"data_steward"}))
+ANALYST = make_context("analyst-1", "enforcement", roles=frozenset({"analyst"}))
+COUNSEL = make_context("counsel-for-citizen", "redress", roles=frozenset())
+OFFICER = make_context("redress-officer", "redress", roles=frozenset({"redress_officer"}))
+
+
+def _refresh(store: Store, home: Path, world: Path) -> None:
+    resolve(OPERATOR, store, catalog=default_catalog(), home=home)
+    run_lifecycle(OPERATOR, store, catalog=default_catalog(), as_of=world_as_of(world))
+    build_worklist(ANALYST, store, default_policy(), world_as_of(world))
+
+
+def _person_of(store: Store, rec: str) -> int:
+    return int(store.scalar("SELECT person_id FROM res_membership WHERE rec = ?", [rec]))
+
+
+def _open_entry(store: Store, person: int) -> bool:
+    return bool(
+        store.scalar(
+            "SELECT count(*) FROM pri_entries WHERE person_id = ? AND state NOT IN ('withdrawn', 'dismissed')",
+            [person],
+        )
+    )
+
+
+def test_a_wrongly_merged_citizen_contests_and_leaves_the_worklist(
+    resolved: Path, world: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(resolved, home)
+    as_of = world_as_of(world)
+    with store_session(Settings(home=home)) as store:
+        run_lifecycle(OPERATOR, store, catalog=default_catalog(), as_of=as_of)
+        build_worklist(ANALYST, store, default_policy(), as_of)
+        p_rec = str(
+            store.scalar("""SELECT e.rec FROM life_events e JOIN pri_entries p USING (person_id)
+            WHERE e.kind = 'REMOVAL_ORDERED' AND p.state = 'candidate' ORDER BY e.rec LIMIT 1""")
+        )
+        c_rec = str(
+            store.scalar("""SELECT e.rec FROM life_events e JOIN life_status s USING (person_id)
+            WHERE s.status = 'us_citizen' AND e.kind = 'SSN_ISSUED' AND e.code = 'A' ORDER BY e.rec LIMIT 1""")
+        )
+        # the wrong merge (here forced, as a faulty link would do it)
+        steward(OPERATOR, store, rec_a=c_rec, rec_b=p_rec, decision="link", reason="test: a wrong merge")
+        _refresh(store, home, world)
+        merged = _person_of(store, c_rec)
+        assert merged == _person_of(store, p_rec)
+        assert not _open_entry(store, merged)  # citizenship evidence withdrew the entry at once
+        view_person(
+            ANALYST,
+            store,
+            merged,
+            catalog=default_catalog(),
+            events=default_events(),
+            rules=default_rules(),
+            as_of=as_of,
+        )
+        contest = file_contest(
+            COUNSEL,
+            store,
+            person_id=merged,
+            subject="link",
+            reference=f"{c_rec}|{p_rec}",
+            statement="I am a US citizen; the removal order is another person's.",
+        )
+        assert statements(store, merged)  # open: the statement travels with the data
+        with pytest.raises(TransitionError, match="may not decide"):
+            decide_contest(ANALYST, store, contest, accept=True, reason="x")
+        decision = decide_contest(
+            OFFICER, store, contest, accept=True, reason="birth record and SSA record confirm"
+        )
+        assert decision.notify == ["analyst-1"]
+        _refresh(store, home, world)
+        citizen, other = _person_of(store, c_rec), _person_of(store, p_rec)
+        assert citizen != other
+        assert not _open_entry(store, citizen)
+        assert _open_entry(store, other)  # the removable person is proposed again, on their own records
+        assert (
+            str(store.scalar("SELECT status FROM life_status WHERE person_id = ?", [citizen])) == "us_citizen"
+        )
+        steps = [str(e) for (e,) in store.rows("SELECT event FROM audit_log ORDER BY seq")]
+    assert steps == ["person.view", "redress.contest", "redress.accept"]
+
+
+def test_a_rejected_contest_keeps_the_statement(store: Store) -> None:
+    contest = file_contest(
+        COUNSEL,
+        store,
+        person_id=7,
+        subject="status",
+        reference="overstay",
+        statement="I filed an extension in time.",
+    )
+    decide_contest(OFFICER, store, contest, accept=False, reason="no extension on record at USCIS")
+    assert "I filed an extension in time." in statements(store, 7)[0]
+    with pytest.raises(TransitionError, match="already rejected"):
+        decide_contest(OFFICER, store, contest, accept=True, reason="again")
