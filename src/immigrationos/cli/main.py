@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from immigrationos.cli import audit as audit_commands
 from immigrationos.cli import departures as departure_commands
 from immigrationos.cli import lifecycle as lifecycle_commands
+from immigrationos.cli import redress as redress_commands
 from immigrationos.cli import render
 from immigrationos.cli import resolution as resolution_commands
 from immigrationos.cli import users as user_commands
@@ -45,6 +46,7 @@ departure_commands.register(app)
 worklist_commands.register(app)
 audit_commands.register(app)
 user_commands.register(app)
+redress_commands.register(app)
 
 
 @app.callback()
@@ -296,3 +298,12 @@ def demo(
     worklist_commands.build_command(ctx, on=world_day)
     resolution_commands.evaluate_command(ctx, world=out)
     audit_commands.checkpoint_command(ctx)
+
+
+def run() -> None:
+    """The console entry point: any of our errors a command did not handle ends with its message, not a
+    stack trace."""
+    try:
+        app()
+    except ImmosError as exc:
+        raise SystemExit(fail(exc).exit_code) from exc
