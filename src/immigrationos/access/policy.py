@@ -68,17 +68,23 @@ class AccessPolicy:
         self.roles = roles
 
     def decide(self, ctx: RequestContext, source: str, action: str = READ) -> Decision:
-        purpose = ctx.purpose.value
-        for role in sorted(ctx.actor.roles):
+        return self._decide(ctx.actor.user, ctx.actor.roles, ctx.purpose, source, action)
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - the policy lives as long as the process, and is immutable
+    def _decide(
+        self, user: str, roles: frozenset[str], purpose_: Purpose, source: str, action: str
+    ) -> Decision:
+        purpose = purpose_.value
+        for role in sorted(roles):
             if self.enforcer.enforce(role, purpose, source, action):  # type: ignore[no-untyped-call]
                 return Decision(True, f"role {role} may {action} {source} for {purpose}")
         spec = self.catalog.source(source)
-        if ctx.purpose not in spec.allowed_purposes:
+        if purpose_ not in spec.allowed_purposes:
             return Decision(False, f"{source} may not be used for {purpose} ({spec.legal_authority})")
-        if spec.purpose_conditions.get(ctx.purpose) and action == READ:
-            conditions = ", ".join(spec.purpose_conditions[ctx.purpose])
+        if spec.purpose_conditions.get(purpose_) and action == READ:
+            conditions = ", ".join(spec.purpose_conditions[purpose_])
             return Decision(False, f"{source} for {purpose} only through a per-person request ({conditions})")
-        return Decision(False, f"no role of {ctx.actor.user} may declare {purpose}")
+        return Decision(False, f"no role of {user} may declare {purpose}")
 
     def field_visible(self, ctx: RequestContext, source: str, field: str) -> bool:
         """A field is shown when its source may be read and, for an identity attribute (a field with a
