@@ -23,7 +23,6 @@ from immigrationos.departures.intake import (
 from immigrationos.departures.ledger import reconcile
 from immigrationos.departures.models import default_policy
 from immigrationos.departures.report import funnel_chart, metrics
-from immigrationos.departures.storage import CASES
 from immigrationos.errors import ImmosError
 from immigrationos.lifecycle.pipeline import default_as_of
 from immigrationos.sources.catalog import default_catalog
@@ -144,13 +143,11 @@ def list_command(
 ) -> None:
     """Cases, newest first."""
     st = state(ctx)
-    with store_session(st.settings, read_only=True) as store:
-        where, params = ("WHERE state = ?", [state_filter]) if state_filter else ("", [])
-        rows = store.rows(
-            f"""SELECT case_id, person_id, state, planned_departure, evidence_grade, confirmed_on, flag_reason
-                FROM {CASES} {where} ORDER BY case_id DESC LIMIT {int(limit)}""",
-            params,
-        )
+    try:
+        with store_session(st.settings) as store:
+            rows = workflow.list_cases(st.context(), store, state=state_filter, limit=limit)
+    except ImmosError as exc:
+        raise fail(exc) from exc
     table = Table(title="Self-departure cases")
     for col in ("case", "person", "state", "planned", "evidence", "confirmed", "flag"):
         table.add_column(col, overflow="fold")

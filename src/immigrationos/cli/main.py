@@ -21,12 +21,13 @@ from immigrationos.cli import worklist as worklist_commands
 from immigrationos.cli.state import CliState, console, fail, state
 from immigrationos.config import Settings
 from immigrationos.errors import ImmosError
-from immigrationos.sources import storage
 from immigrationos.sources.catalog import default_catalog
 from immigrationos.sources.ingest import (
     IngestReport,
     ingest_directory,
     ingest_file,
+    quarantine_listing,
+    store_summary,
 )
 from immigrationos.sources.ingest import (
     Progress as IngestProgress,
@@ -187,8 +188,7 @@ def ingest(
 def _summary(st: CliState, as_json: bool) -> None:
     catalog = default_catalog()
     with store_session(st.settings) as store:
-        storage.ensure_source_tables(store, catalog)
-        records, quarantined = storage.record_counts(store, catalog), storage.quarantine_counts(store)
+        records, quarantined = store_summary(store, catalog)
     if as_json:
         console.print_json(json.dumps({"records": records, "quarantined": quarantined}))
     else:
@@ -213,8 +213,12 @@ def quarantine(
     """Quarantined rows: file, row, field and reason."""
     from rich.table import Table
 
-    with store_session(state(ctx).settings) as store:
-        rows = storage.quarantine_rows(store, limit, source)
+    st = state(ctx)
+    try:
+        with store_session(st.settings) as store:
+            rows = quarantine_listing(st.context(), store, limit=limit, source=source)
+    except ImmosError as exc:
+        raise fail(exc) from exc
     table = Table(title="Quarantine")
     for col in ("file", "row", "field", "reason"):
         table.add_column(col, overflow="fold")

@@ -11,8 +11,7 @@ from immigrationos.cli.state import console, fail, state
 from immigrationos.errors import ImmosError
 from immigrationos.lifecycle.pipeline import default_as_of
 from immigrationos.priority.models import default_policy
-from immigrationos.redress.service import decide_contest, file_contest
-from immigrationos.redress.storage import CONTESTS
+from immigrationos.redress.service import decide_contest, file_contest, list_contests
 from immigrationos.store.engine import store_session
 
 app = typer.Typer(
@@ -83,14 +82,9 @@ def list_command(
 ) -> None:
     """Contests, newest first."""
     st = state(ctx)
-    where, params = ("WHERE state = ?", [state_filter]) if state_filter else ("", [])
     try:
-        with store_session(st.settings, read_only=True) as store:
-            rows = store.rows(
-                f"""SELECT contest_id, person_id, subject, reference, state, statement, decision_reason
-                    FROM {CONTESTS} {where} ORDER BY contest_id DESC""",
-                params,
-            )
+        with store_session(st.settings) as store:
+            rows = list_contests(st.context(), store, state=state_filter)
     except ImmosError as exc:
         raise fail(exc) from exc
     table = Table(title="Contests")

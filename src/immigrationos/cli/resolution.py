@@ -17,7 +17,7 @@ from immigrationos.lifecycle.evaluate import status_quality
 from immigrationos.lifecycle.rules import default_events, default_rules
 from immigrationos.priority.evaluate import worklist_quality
 from immigrationos.priority.models import default_policy as default_priority_policy
-from immigrationos.resolution.evaluate import resolution_quality
+from immigrationos.resolution.evaluate import stored_resolution_quality
 from immigrationos.resolution.explain import explain_pair, explain_person
 from immigrationos.resolution.link import link_files
 from immigrationos.resolution.pipeline import ResolveOptions, resolve
@@ -111,10 +111,7 @@ def evaluate_command(
         raise fail(ImmosError(f"no ground truth in {truth}: evaluate needs a world made by 'immos generate'"))
     try:
         with store_session(state(ctx).settings) as store:
-            store.execute(
-                "CREATE OR REPLACE TEMP TABLE _assignment AS SELECT rec, person_id AS person FROM res_membership"
-            )
-            result: dict[str, Any] = {"resolution": resolution_quality(store, truth, "_assignment")}
+            result: dict[str, Any] = {"resolution": stored_resolution_quality(store, truth)}
             result["status"] = status_quality(
                 store,
                 truth,

@@ -15,7 +15,6 @@ from immigrationos.errors import ImmosError
 from immigrationos.lifecycle.pipeline import default_as_of
 from immigrationos.priority import workflow
 from immigrationos.priority.models import default_policy
-from immigrationos.priority.storage import ENTRIES
 from immigrationos.priority.worklist import build_worklist
 from immigrationos.store.engine import Store, store_session
 
@@ -39,22 +38,13 @@ def list_entries(
     if ctx.invoked_subcommand is not None:
         return
     st = state(ctx)
-    where, params = ["1 = 1"], []
-    for column, value in (("tier", tier), ("state", state_filter)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    if category:
-        where.append("list_contains(categories, ?)")
-        params.append(category)
-    with store_session(st.settings, read_only=True) as store:
-        rows = store.rows(
-            f"""SELECT entry_id, person_id, tier, round(score, 1), state, array_to_string(categories, ', '),
-                       coalesce(deprioritised, '') FROM {ENTRIES} WHERE {" AND ".join(where)}
-                ORDER BY tier, score DESC, entry_id LIMIT {int(limit)}""",
-            params,
-        )
-        total = store.scalar(f"SELECT count(*) FROM {ENTRIES} WHERE {' AND '.join(where)}", params)
+    try:
+        with store_session(st.settings) as store:
+            rows, total = workflow.list_entries(
+                st.context(), store, tier=tier, category=category, state=state_filter, limit=limit
+            )
+    except ImmosError as exc:
+        raise fail(exc) from exc
     table = Table(title=f"Worklist ({total:,} entries match)")
     for col in ("entry", "person", "tier", "score", "state", "categories", "deprioritised"):
         table.add_column(col, overflow="fold")

@@ -216,3 +216,24 @@ def case_view(store: Store, case_id: int) -> dict[str, Any]:
         )
     ]
     return case
+
+
+def list_cases(
+    ctx: RequestContext, store: Store, *, state: str | None = None, limit: int = 30
+) -> list[tuple[Any, ...]]:
+    """Cases, newest first (an audited read: who listed which state, and how many cases came back)."""
+    require_context(ctx)
+    where, params = ("WHERE state = ?", [state]) if state else ("", [])
+    rows = store.rows(
+        f"""SELECT case_id, person_id, state, planned_departure, evidence_grade, confirmed_on, flag_reason
+            FROM {CASES} {where} ORDER BY case_id DESC LIMIT {int(limit)}""",
+        params,
+    )
+    audit.record(
+        ctx,
+        store,
+        "departures.list",
+        sources=("self_departure_app",),
+        justification=f"state {state or 'any'}: {len(rows)} cases",
+    )
+    return rows

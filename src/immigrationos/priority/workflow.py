@@ -223,3 +223,39 @@ def entry_view(store: Store, entry_id: int) -> dict[str, Any]:
         )
     ]
     return entry
+
+
+def list_entries(
+    ctx: RequestContext,
+    store: Store,
+    *,
+    tier: int | None = None,
+    category: str | None = None,
+    state: str | None = None,
+    limit: int = 30,
+) -> tuple[list[tuple[Any, ...]], int]:
+    """Entries by tier and score with the total that matches (an audited read)."""
+    require_context(ctx)
+    where, params = ["1 = 1"], []
+    for column, value in (("tier", tier), ("state", state)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if category:
+        where.append("list_contains(categories, ?)")
+        params.append(category)
+    clause = " AND ".join(where)
+    rows = store.rows(
+        f"""SELECT entry_id, person_id, tier, round(score, 1), state, array_to_string(categories, ', '),
+                   coalesce(deprioritised, '') FROM {ENTRIES} WHERE {clause}
+            ORDER BY tier, score DESC, entry_id LIMIT {int(limit)}""",
+        params,
+    )
+    total = int(store.scalar(f"SELECT count(*) FROM {ENTRIES} WHERE {clause}", params))
+    audit.record(
+        ctx,
+        store,
+        "worklist.list",
+        justification=f"tier {tier}, category {category}, state {state}: {total} entries",
+    )
+    return rows, total

@@ -138,3 +138,16 @@ def statements(store: Store, person_id: int) -> list[str]:
             [person_id],
         )
     ]
+
+
+def list_contests(ctx: RequestContext, store: Store, *, state: str | None = None) -> list[tuple[object, ...]]:
+    """Contests, newest first (an audited read)."""
+    require_context(ctx)
+    where, params = ("WHERE state = ?", [state]) if state else ("", [])
+    rows = store.rows(
+        f"""SELECT contest_id, person_id, subject, reference, state, statement, decision_reason
+            FROM {CONTESTS} {where} ORDER BY contest_id DESC""",
+        params,
+    )
+    audit.record(ctx, store, "redress.list", justification=f"state {state or 'any'}: {len(rows)} contests")
+    return rows

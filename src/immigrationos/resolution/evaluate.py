@@ -120,3 +120,11 @@ def resolution_quality(store: Store, ground_truth: Path, assignment: str) -> dic
         "clusters_with_several_true_persons": int(merged_ids),
         "per_source_pair": _per_source_pair(store),
     }
+
+
+def stored_resolution_quality(store: Store, ground_truth: Path) -> dict[str, Any]:
+    """The ``resolution`` section for the persons stored by the last resolution run."""
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE _assignment AS SELECT rec, person_id AS person FROM res_membership"
+    )
+    return resolution_quality(store, ground_truth, "_assignment")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext, require_context
 from immigrationos.errors import IngestError
 from immigrationos.sources import storage
@@ -223,3 +224,21 @@ def ingest_directory(
         except IngestError as exc:
             report.files.append(FileReport(path=str(path), source=None, status="rejected", error=str(exc)))
     return report
+
+
+def store_summary(store: Store, catalog: Catalog) -> tuple[dict[str, int], dict[str, int]]:
+    """Records and quarantined rows per source (counts only: no personal data)."""
+    storage.ensure_source_tables(store, catalog)
+    return storage.record_counts(store, catalog), storage.quarantine_counts(store)
+
+
+def quarantine_listing(
+    ctx: RequestContext, store: Store, *, limit: int, source: str | None = None
+) -> list[tuple[str, int, str | None, str]]:
+    """Quarantined rows (file, row, field, reason): an audited read for the data steward."""
+    require_context(ctx)
+    rows = storage.quarantine_rows(store, limit, source)
+    audit.record(
+        ctx, store, "quarantine.list", sources=(source,) if source else (), justification=f"{len(rows)} rows"
+    )
+    return rows
