@@ -28,7 +28,7 @@ def test_generate_ingest_summary_round_trip(tmp_path: Path, home: list[str]) -> 
     assert ing.exit_code == 0, ing.output
     assert "0 file(s) rejected" in ing.output
     summary = runner.invoke(app, [*home, "summary", "--json"])
-    records = json.loads(summary.output)["records"]
+    records = json.loads(summary.stdout)["records"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert records == manifest["records"]
 

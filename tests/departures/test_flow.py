@@ -345,7 +345,7 @@ def test_commands_report_register_and_refuse(flow: Flow, tmp_path: Path) -> None
     chart = tmp_path / "funnel.png"
     shown = runner.invoke(app, [*home, "departures", "report", "--chart", str(chart), "--json"])
     assert shown.exit_code == 0, shown.output
-    data = json.loads(shown.output)
+    data = json.loads(shown.stdout)
     assert data["funnel"]["registered"] >= 8
     assert data["funnel"]["departed"] >= 3
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -138,7 +138,7 @@ def test_person_command_prints_and_serves_json(home: Path, report: LifecycleRepo
     assert shown.exit_code == 0, shown.output
     assert "final_order" in shown.output
     assert "REMOVAL_ORDERED" in shown.output
-    data = json.loads(runner.invoke(app, ["--home", str(home), "person", str(person), "--json"]).output)
+    data = json.loads(runner.invoke(app, ["--home", str(home), "person", str(person), "--json"]).stdout)
     assert data["status"]["status"] == "final_order"
     assert data["as_of"] == report.as_of.isoformat()  # the last published run's date by default
     assert all(p["legal_authority"] for e in data["timeline"] for p in e["provenance"])

@@ -54,15 +54,39 @@ def test_category_precision_and_recall(quality: dict[str, Any]) -> None:
         assert quality["categories"][name]["recall"] >= 0.95, name
 
 
-def test_worklist_commands(home: Path) -> None:
+def test_worklist_commands(home: Path, tmp_path: Path) -> None:
     base = ["--home", str(home)]
+    secret = tmp_path / "pw"
+    secret.write_text("analyst seven's password")
+    stranger = runner.invoke(app, [*base, "--user", "analyst-7", "worklist"])
+    assert stranger.exit_code != 0  # not a user of this installation yet
+    added = runner.invoke(
+        app, [*base, "users", "add", "analyst-7", "--role", "analyst", "--password-file", str(secret)]
+    )
+    assert added.exit_code == 0, added.output
+    refused = runner.invoke(
+        app,
+        [
+            *base,
+            "--user",
+            "analyst-7",
+            "users",
+            "add",
+            "x",
+            "--role",
+            "analyst",
+            "--password-file",
+            str(secret),
+        ],
+    )
+    assert "needs the admin role" in refused.output
     listed = runner.invoke(app, [*base, "worklist", "--tier", "4", "--limit", "5"])
     assert listed.exit_code == 0, listed.output
     assert "final_order" in listed.output
     with store_session(Settings(home=home), read_only=True) as store:
         entry = int(store.scalar("SELECT min(entry_id) FROM pri_entries WHERE state = 'candidate'"))
     shown = runner.invoke(app, [*base, "worklist", "show", str(entry), "--json"])
-    data = json.loads(shown.output)
+    data = json.loads(shown.stdout)
     assert data["reasons"]
     assert data["links"] or data["evidence"]
     verified = runner.invoke(

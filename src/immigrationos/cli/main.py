@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from immigrationos.access.users import ensure_local_admin, get_user
 from immigrationos.cli import audit as audit_commands
 from immigrationos.cli import departures as departure_commands
 from immigrationos.cli import lifecycle as lifecycle_commands
@@ -18,7 +19,7 @@ from immigrationos.cli import render
 from immigrationos.cli import resolution as resolution_commands
 from immigrationos.cli import users as user_commands
 from immigrationos.cli import worklist as worklist_commands
-from immigrationos.cli.state import CliState, console, fail, state
+from immigrationos.cli.state import CliState, console, err_console, fail, state
 from immigrationos.config import Settings
 from immigrationos.errors import ImmosError
 from immigrationos.sources.catalog import default_catalog
@@ -64,7 +65,33 @@ def main(
     ] = None,
 ) -> None:
     overrides = {k: v for k, v in {"home": home, "actor": user, "purpose": purpose}.items() if v is not None}
-    ctx.obj = CliState(settings=Settings(**overrides))  # type: ignore[arg-type]
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    ctx.obj = _bind_user(CliState(settings=settings))
+
+
+def _bind_user(st: CliState) -> CliState:
+    """Once the installation has a store, the CLI acts as a user of its users table (the local
+    administrator is created on first use, and says so)."""
+    if not st.settings.resolved_store_path.exists():
+        return st
+    try:
+        with store_session(st.settings) as store:
+            created = ensure_local_admin(store, st.settings.home)
+            found = get_user(store, st.settings.actor)
+    except ImmosError as exc:
+        st.user_error = str(exc)
+        return st
+    if created:
+        err_console.print(
+            f"Created the local administrator 'local-admin'; its password is in {created} (owner only)."
+        )
+    if found is None:
+        st.user_error = f"unknown user {st.settings.actor}: add it with 'immos users add'"
+    elif found.disabled:
+        st.user_error = f"user {st.settings.actor} is disabled"
+    else:
+        st.user_roles = frozenset(found.roles)
+    return st
 
 
 def _progress() -> Progress:

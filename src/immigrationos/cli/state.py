@@ -9,7 +9,7 @@ from rich.console import Console
 
 from immigrationos.config import Settings
 from immigrationos.context import RequestContext, make_context
-from immigrationos.errors import ImmosError
+from immigrationos.errors import ContextError, ImmosError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -18,10 +18,18 @@ err_console = Console(stderr=True)
 @dataclass
 class CliState:
     settings: Settings
+    user_roles: frozenset[str] | None = None  # from the users table, once the installation has one
+    user_error: str | None = None
 
     def context(self) -> RequestContext:
-        """The request context the CLI acts under (IMMOS_ACTOR / IMMOS_PURPOSE or --user / --purpose)."""
-        roles = frozenset(r.strip() for r in self.settings.roles.split(",") if r.strip())
+        """The request context the CLI acts under: the named user (--user or IMMOS_ACTOR) with the roles
+        the users table gives them, and the declared purpose (--purpose or IMMOS_PURPOSE). Before an
+        installation has a store, IMMOS_ROLES stands in for the roles."""
+        if self.user_error:
+            raise ContextError(self.user_error)
+        roles = self.user_roles
+        if roles is None:
+            roles = frozenset(r.strip() for r in self.settings.roles.split(",") if r.strip())
         return make_context(self.settings.actor, self.settings.purpose, roles=roles)
 
 

@@ -38,6 +38,12 @@ def list_command(ctx: typer.Context) -> None:
     console.print(table)
 
 
+def _require_admin(ctx: typer.Context) -> None:
+    roles = state(ctx).context().actor.roles
+    if "admin" not in roles:
+        raise fail(ImmosError(f"{state(ctx).settings.actor} may not manage users: it needs the admin role"))
+
+
 @app.command("add")
 def add_command(
     ctx: typer.Context,
@@ -48,6 +54,7 @@ def add_command(
     ],
 ) -> None:
     """Add a user with roles and an argon2-hashed password."""
+    _require_admin(ctx)
     st = state(ctx)
     try:
         password = password_file.read_text(encoding="utf-8").strip()
@@ -62,6 +69,7 @@ def add_command(
 @app.command("disable")
 def disable_command(ctx: typer.Context, name: str) -> None:
     """Disable a user and revoke their tokens."""
+    _require_admin(ctx)
     st = state(ctx)
     try:
         with store_session(st.settings) as store:
@@ -76,6 +84,7 @@ def token_command(
     ctx: typer.Context, name: str, days: Annotated[int, typer.Option(min=1, max=90)] = 1
 ) -> None:
     """Issue an API token that expires (shown once; only its hash is kept)."""
+    _require_admin(ctx)
     st = state(ctx)
     try:
         with store_session(st.settings) as store:
