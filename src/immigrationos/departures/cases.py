@@ -15,6 +15,7 @@ from datetime import date
 
 import pandas as pd
 
+from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext
 from immigrationos.departures.models import ALLOWED, GRADE_RANK, CaseState, DeparturePolicy, Grade
 from immigrationos.departures.storage import CASES, TRANSITIONS, TXNS
@@ -267,4 +268,10 @@ def sync_cases(ctx: RequestContext, store: Store, policy: DeparturePolicy, as_of
         str(s): int(n) for s, n in store.rows(f"SELECT state, count(*) FROM {CASES} GROUP BY 1 ORDER BY 1")
     }
     report.cases = sum(report.states.values())
+    audit.record(
+        ctx,
+        store,
+        "departures.sync",
+        justification=f"policy {policy.version} at {as_of}: {report.created} opened, {report.transitions} transitions",
+    )
     return report

@@ -9,6 +9,7 @@ from datetime import date
 
 import pandas as pd
 
+from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext, require_context
 from immigrationos.lifecycle.events import build_events
 from immigrationos.lifecycle.models import EventCatalog, RuleSet
@@ -123,6 +124,12 @@ def run_lifecycle(
         for s, n in store.rows(f"SELECT flag, count(*) FROM {FLAGS} GROUP BY 1 ORDER BY 2 DESC")
     }
     report.seconds = round(time.perf_counter() - started, 2)
+    audit.record(
+        ctx,
+        store,
+        "lifecycle.run",
+        justification=f"run {report.run_id} at {as_of}: {report.persons} persons, rules {rules.version}",
+    )
     store.execute(
         "INSERT INTO life_runs (run_id, as_of, rules_version, persons, events, actor, purpose) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [

@@ -10,6 +10,7 @@ from datetime import date
 
 import pandas as pd
 
+from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext, require_context
 from immigrationos.priority.assess import assessment_sql
 from immigrationos.priority.models import OPEN_STATES, PriorityPolicy
@@ -166,4 +167,10 @@ def build_worklist(ctx: RequestContext, store: Store, policy: PriorityPolicy, as
         for s, n in store.rows(f"SELECT state, count(*) FROM {ENTRIES} GROUP BY 1 ORDER BY 2 DESC")
     }
     report.seconds = round(time.perf_counter() - started, 2)
+    audit.record(
+        ctx,
+        store,
+        "worklist.build",
+        justification=f"policy {policy.version} at {as_of}: {report.created} new, {report.withdrawn} withdrawn",
+    )
     return report

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext, require_context
 from immigrationos.errors import StoreError
 from immigrationos.resolution import storage
@@ -183,6 +184,12 @@ def attach_new_records(ctx: RequestContext, store: Store, catalog: Catalog) -> A
     report.persons = set(assignment.values())
     _write(ctx, store, report, assignment, links, review, created)
     storage.set_watermark(store, through, report.run_id)
+    audit.record(
+        ctx,
+        store,
+        "resolution.incremental",
+        justification=f"run {report.run_id}: {report.new_records} records, {report.attached} joined, {report.new_persons} new persons",
+    )
     return report
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext, require_context
 from immigrationos.errors import ConfigurationError
 from immigrationos.resolution import storage
@@ -469,4 +470,12 @@ def resolve(
 ) -> ResolveReport:
     """Resolve every stored record to a person (see the module docstring for the steps)."""
     require_context(ctx)
-    return Resolver(ctx, store, catalog, options or ResolveOptions(), home, on_step).run()
+    report = Resolver(ctx, store, catalog, options or ResolveOptions(), home, on_step).run()
+    audit.record(
+        ctx,
+        store,
+        "resolution.run",
+        justification=f"run {report.run_id}: {report.records} records, {report.persons} persons, "
+        f"{report.review_items} to review",
+    )
+    return report

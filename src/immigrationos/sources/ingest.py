@@ -139,7 +139,15 @@ def ingest_file(
         storage.ensure_source_tables(store, catalog)
         present = _stage(store, path, fmt)
         _check_columns(path, spec, present)
-        return _load_staged(store, spec, meta, batch_rows, on_progress)
+        report = _load_staged(store, spec, meta, batch_rows, on_progress)
+        audit.record(
+            ctx,
+            store,
+            "ingest.file",
+            sources=(spec.name,),
+            justification=f"{path}: {report.loaded} loaded, {report.duplicates} duplicates, {report.quarantined} quarantined",
+        )
+        return report
     except IngestError as exc:
         with store.transaction():
             storage.reject_file(
