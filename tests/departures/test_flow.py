@@ -390,3 +390,17 @@ def test_against_the_ground_truth(resolved: Path, world: Path, tmp_path: Path) -
     assert quality["unearned_payments"] == 0
     assert quality["stipends_paid"] > 0
     assert quality["ledger_balanced"]
+
+
+def test_reading_a_case_is_purpose_checked_and_audited(flow: Flow, store: Store) -> None:
+    from immigrationos.errors import AccessDeniedError
+
+    case_id = int(_case_of(store, flow.persons["strong"])["case_id"])
+    analyst = make_context("al", "enforcement", roles=frozenset({"analyst"}))
+    with pytest.raises(AccessDeniedError, match="serves"):
+        workflow.case_view(analyst, store, case_id)
+    with pytest.raises(AccessDeniedError):
+        workflow.list_cases(analyst, store)
+    assert workflow.case_view(OFFICER, store, case_id)["case_id"] == case_id
+    shown = store.rows("SELECT actor, subject_person FROM audit_log WHERE event = 'departures.show'")
+    assert shown[-1] == ("officer-1", flow.persons["strong"])

@@ -51,7 +51,7 @@ def test_the_whole_path_to_actionable(store: Store, entry: int) -> None:
         wf.approve(SUPERVISOR, store, POLICY, entry, reason="ok", on=AS_OF + timedelta(days=29))
     wf.approve(SUPERVISOR, store, POLICY, entry, reason="no contest", on=AS_OF + timedelta(days=31))
     assert _state(store, entry) == "actionable"
-    steps = wf.entry_view(store, entry)["transitions"]
+    steps = wf.entry_view(SUPERVISOR, store, entry)["transitions"]
     assert [s["to"] for s in steps] == ["candidate", "identity_verified", "notice_recorded", "actionable"]
     assert [s["actor"] for s in steps[1:]] == ["analyst-1", "analyst-1", "supervisor-1"]
 
@@ -246,3 +246,15 @@ TestWorkflowStateMachine.settings = settings(
 def test_the_random_search_did_reach_actionable() -> None:
     """Guards against a vacuous search: the state machine above must have reached 'actionable'."""
     assert REACHED
+
+
+def test_reading_an_entry_is_purpose_checked_and_audited(store: Store, entry: int) -> None:
+    from immigrationos.errors import AccessDeniedError
+
+    officer = make_context("dora", "departure_assistance", roles=frozenset({"departure_officer"}))
+    with pytest.raises(AccessDeniedError, match="serves"):
+        wf.entry_view(officer, store, entry)
+    with pytest.raises(AccessDeniedError):
+        wf.list_entries(officer, store)
+    wf.entry_view(ANALYST, store, entry)
+    assert store.scalar("SELECT actor FROM audit_log WHERE event = 'worklist.show'") == "analyst-1"

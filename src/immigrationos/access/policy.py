@@ -16,6 +16,7 @@ import casbin
 from pydantic import BaseModel, ConfigDict
 
 from immigrationos.context import Purpose, RequestContext
+from immigrationos.errors import AccessDeniedError
 from immigrationos.sources.models import Catalog
 from immigrationos.yamlfile import load_model
 
@@ -41,6 +42,13 @@ class Roles(BaseModel):
 class Decision:
     allowed: bool
     reason: str
+
+
+def require_purpose(ctx: RequestContext, allowed: frozenset[Purpose], what: str) -> None:
+    """Refuse a request whose declared purpose the function does not serve."""
+    if ctx.purpose not in allowed:
+        names = ", ".join(sorted(p.value for p in allowed))
+        raise AccessDeniedError(f"{what} serves {names}; not {ctx.purpose.value}")
 
 
 def policy_lines(catalog: Catalog, roles: Roles) -> list[list[str]]:

@@ -161,8 +161,8 @@ def show_command(ctx: typer.Context, case_id: int, as_json: Json = False) -> Non
     """A case with its transitions (who, when, why) and its ledger transactions."""
     st = state(ctx)
     try:
-        with store_session(st.settings, read_only=True) as store:
-            case = workflow.case_view(store, case_id)
+        with store_session(st.settings) as store:
+            case = workflow.case_view(st.context(), store, case_id)
     except ImmosError as exc:
         raise fail(exc) from exc
     if as_json:

@@ -81,8 +81,8 @@ def show_command(
     """One entry: categories with their evidence, the links it rests on, and every step taken."""
     st = state(ctx)
     try:
-        with store_session(st.settings, read_only=True) as store:
-            entry = workflow.entry_view(store, entry_id)
+        with store_session(st.settings) as store:
+            entry = workflow.entry_view(st.context(), store, entry_id)
     except ImmosError as exc:
         raise fail(exc) from exc
     if as_json:

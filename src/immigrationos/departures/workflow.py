@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from immigrationos.access.policy import require_purpose
 from immigrationos.audit import log as audit
-from immigrationos.context import RequestContext, require_context
+from immigrationos.context import Purpose, RequestContext, require_context
 from immigrationos.departures import ledger
 from immigrationos.departures.models import ALLOWED, CaseState, DeparturePolicy, Grade
 from immigrationos.departures.storage import CASES, TRANSITIONS, TXNS, record_transition
@@ -198,9 +199,19 @@ def close(ctx: RequestContext, store: Store, case_id: int, reason: str) -> None:
     )
 
 
-def case_view(store: Store, case_id: int) -> dict[str, Any]:
-    """The case with its transitions and ledger transactions."""
+READ_PURPOSES = frozenset(
+    {Purpose.DEPARTURE_ASSISTANCE, Purpose.OVERSIGHT, Purpose.REDRESS, Purpose.DATA_MANAGEMENT}
+)
+
+
+def case_view(ctx: RequestContext, store: Store, case_id: int) -> dict[str, Any]:
+    """The case with its transitions and ledger transactions (a purpose-checked, audited read)."""
+    require_context(ctx)
+    require_purpose(ctx, READ_PURPOSES, "a departure case")
     case = _case(store, case_id)
+    audit.record(
+        ctx, store, "departures.show", subject_person=int(case["person_id"]), sources=("self_departure_app",)
+    )
     case["transitions"] = [
         {"at": str(at), "from": f, "to": t, "actor": a, "reason": r, "evidence": e}
         for at, f, t, a, r, e in store.rows(
@@ -223,6 +234,7 @@ def list_cases(
 ) -> list[tuple[Any, ...]]:
     """Cases, newest first (an audited read: who listed which state, and how many cases came back)."""
     require_context(ctx)
+    require_purpose(ctx, READ_PURPOSES, "the list of departure cases")
     where, params = ("WHERE state = ?", [state]) if state else ("", [])
     rows = store.rows(
         f"""SELECT case_id, person_id, state, planned_departure, evidence_grade, confirmed_on, flag_reason

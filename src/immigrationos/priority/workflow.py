@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from immigrationos.access.policy import require_purpose
 from immigrationos.audit import log as audit
-from immigrationos.context import RequestContext, require_context
+from immigrationos.context import Purpose, RequestContext, require_context
 from immigrationos.errors import NotFoundError, TransitionError
 from immigrationos.priority.assess import assessment_sql
 from immigrationos.priority.models import ALLOWED, EntryState, PriorityPolicy
@@ -212,8 +213,15 @@ def dismiss(
     return _step(ctx, store, policy, entry_id, E.DISMISSED, reason, on)
 
 
-def entry_view(store: Store, entry_id: int) -> dict[str, Any]:
+READ_PURPOSES = frozenset({Purpose.ENFORCEMENT, Purpose.OVERSIGHT, Purpose.REDRESS, Purpose.DATA_MANAGEMENT})
+
+
+def entry_view(ctx: RequestContext, store: Store, entry_id: int) -> dict[str, Any]:
+    """The entry with every step taken (a purpose-checked, audited read)."""
+    require_context(ctx)
+    require_purpose(ctx, READ_PURPOSES, "a worklist entry")
     entry = _entry(store, entry_id)
+    audit.record(ctx, store, "worklist.show", subject_person=int(entry["person_id"]))
     entry["transitions"] = [
         {"on": str(d), "from": f, "to": t, "actor": a, "reason": r}
         for d, f, t, a, r in store.rows(
@@ -236,6 +244,7 @@ def list_entries(
 ) -> tuple[list[tuple[Any, ...]], int]:
     """Entries by tier and score with the total that matches (an audited read)."""
     require_context(ctx)
+    require_purpose(ctx, READ_PURPOSES, "the worklist")
     where, params = ["1 = 1"], []
     for column, value in (("tier", tier), ("state", state)):
         if value is not None:

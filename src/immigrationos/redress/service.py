@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from immigrationos.access.policy import require_purpose
 from immigrationos.audit import log as audit
 from immigrationos.audit.storage import LOG
-from immigrationos.context import RequestContext, require_context
+from immigrationos.context import Purpose, RequestContext, require_context
 from immigrationos.errors import NotFoundError, TransitionError
 from immigrationos.priority import workflow as worklist
 from immigrationos.priority.models import PriorityPolicy
@@ -141,8 +142,11 @@ def statements(store: Store, person_id: int) -> list[str]:
 
 
 def list_contests(ctx: RequestContext, store: Store, *, state: str | None = None) -> list[tuple[object, ...]]:
-    """Contests, newest first (an audited read)."""
+    """Contests, newest first (a purpose-checked, audited read)."""
     require_context(ctx)
+    require_purpose(
+        ctx, frozenset({Purpose.REDRESS, Purpose.OVERSIGHT, Purpose.DATA_MANAGEMENT}), "the list of contests"
+    )
     where, params = ("WHERE state = ?", [state]) if state else ("", [])
     rows = store.rows(
         f"""SELECT contest_id, person_id, subject, reference, state, statement, decision_reason
