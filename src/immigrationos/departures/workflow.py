@@ -18,6 +18,7 @@ from immigrationos.departures.models import ALLOWED, CaseState, DeparturePolicy,
 from immigrationos.departures.storage import CASES, TRANSITIONS, TXNS, record_transition
 from immigrationos.errors import NotFoundError, TransitionError
 from immigrationos.store.engine import Store
+from immigrationos.transitions import require_transition
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,7 @@ def _case(store: Store, case_id: int) -> dict[str, Any]:
 
 
 def _require_transition(case: dict[str, Any], to: CaseState, why: str = "") -> CaseState:
-    current = CaseState(case["state"])
-    if to not in ALLOWED[current]:
-        allowed = ", ".join(sorted(s.value for s in ALLOWED[current])) or "nothing (the case is closed)"
-        raise TransitionError(
-            f"case {case['case_id']} is {current.value}: it cannot become {to.value}{why}; from {current.value} it may become {allowed}"
-        )
-    return current
+    return require_transition("case", case["case_id"], CaseState(case["state"]), to, ALLOWED, why)
 
 
 def arrange_travel(

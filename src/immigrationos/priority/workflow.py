@@ -20,6 +20,7 @@ from immigrationos.priority.assess import assessment_sql
 from immigrationos.priority.models import ALLOWED, EntryState, PriorityPolicy
 from immigrationos.priority.storage import ENTRIES, TRANSITIONS
 from immigrationos.store.engine import Store
+from immigrationos.transitions import require_transition
 
 E = EntryState
 SUPERVISOR_ROLES = frozenset({"supervisor"})
@@ -56,12 +57,7 @@ def _record(
 
 
 def _require(entry: dict[str, Any], to: EntryState) -> None:
-    current = EntryState(entry["state"])
-    if to not in ALLOWED[current]:
-        allowed = ", ".join(sorted(s.value for s in ALLOWED[current])) or "nothing (the entry is closed)"
-        raise TransitionError(
-            f"entry {entry['entry_id']} is {current.value}: it cannot become {to.value}; from {current.value} it may become {allowed}"
-        )
+    require_transition("entry", entry["entry_id"], EntryState(entry["state"]), to, ALLOWED)
 
 
 def _require_role(ctx: RequestContext, roles: frozenset[str], what: str) -> None:
