@@ -16,9 +16,11 @@ import os
 import random
 import statistics
 import time
+from datetime import date
 from pathlib import Path
 
 from _measure import measure
+from immigrationos.access.agreements import ensure_standard_agreements
 from immigrationos.config import Settings
 from immigrationos.context import make_context
 from immigrationos.lifecycle.evaluate import status_quality
@@ -37,7 +39,7 @@ from immigrationos.synth.world import generate_world, world_as_of
 def prepare(work: Path, persons: int) -> Settings:
     """A generated, ingested and resolved world under ``work`` (made once, then reused)."""
     world, settings = work / "world", Settings(home=work / "home")
-    ctx = make_context("benchmark", "data_management")
+    ctx = make_context("benchmark", "data_management", roles=frozenset({"data_steward"}))
     if not (world / "manifest.json").exists():
         with measure() as m:
             generate_world(WorldParams(persons=persons), world)
@@ -48,6 +50,7 @@ def prepare(work: Path, persons: int) -> Settings:
                 ingest_directory(
                     ctx, store, world, catalog=default_catalog(), batch_rows=settings.ingest_batch_rows
                 )
+                ensure_standard_agreements(ctx, store, default_catalog(), date.today())
                 resolve(ctx, store, catalog=default_catalog(), home=settings.home)
             print(f"ingest and resolve: {m.seconds:.1f} s")
     return settings

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,6 +21,7 @@ import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from _measure import measure
+from immigrationos.access.agreements import ensure_standard_agreements
 from immigrationos.config import Settings
 from immigrationos.context import make_context
 from immigrationos.resolution.evaluate import resolution_quality
@@ -89,13 +91,14 @@ def main() -> None:
     if args.world is None:
         generate_world(WorldParams(persons=args.persons), world)
     settings = Settings(home=work / "home")
-    ctx = make_context("benchmark", "data_management")
+    ctx = make_context("benchmark", "data_management", roles=frozenset({"data_steward"}))
     with store_session(settings) as store:
         with measure() as ingest:
             ingest_directory(
                 ctx, store, world, catalog=default_catalog(), batch_rows=settings.ingest_batch_rows
             )
         print(f"ingest: {ingest.seconds:.1f} s")
+        ensure_standard_agreements(ctx, store, default_catalog(), date.today())
         with measure() as timing:
             report = resolve(
                 ctx,

@@ -4,11 +4,13 @@ a fresh store per test."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from immigrationos.access.agreements import ensure_standard_agreements
 from immigrationos.config import Settings
 from immigrationos.context import RequestContext, make_context
 from immigrationos.resolution.pipeline import ResolveOptions, ResolveReport, resolve
@@ -73,13 +75,14 @@ def db() -> Iterator[duckdb.DuckDBPyConnection]:
 
 def ingest_and_resolve(home: Path, files: list[Path], model: Path | None = None) -> ResolveReport:
     settings = Settings(home=home)
-    ctx = make_context("test-operator", "data_management")
+    ctx = make_context("test-operator", "data_management", roles=frozenset({"data_steward"}))
     with store_session(settings) as store:
         for path in files:
             if path.is_dir():
                 ingest_directory(ctx, store, path, catalog=default_catalog(), batch_rows=50_000)
             else:
                 ingest_file(ctx, store, path, catalog=default_catalog(), batch_rows=50_000)
+        ensure_standard_agreements(ctx, store, default_catalog(), date.today())
         return resolve(
             ctx, store, catalog=default_catalog(), home=home, options=ResolveOptions(model_path=model)
         )

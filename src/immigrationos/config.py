@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         description="The date statuses are derived at; default: the last lifecycle run's date, else today. "
         "Set it to a synthetic world's as-of date to replay that world.",
     )
+    bulk_rows: int = Field(
+        default=100,
+        ge=1,
+        description="A listing of more rows is a bulk selection: it needs a supervisor's approval.",
+    )
     irs_disabled: bool = Field(
         default=False, description="The operator's switch that stops every use of IRS data at once."
     )

@@ -39,6 +39,9 @@ COLUMNS = (
     "justification",
 )
 
+NEXT_SEQ = "audit.next_seq"
+INSERT = f"INSERT INTO {LOG} ({', '.join(COLUMNS)}, leaf) VALUES ({', '.join('?' * (len(COLUMNS) + 1))})"
+
 
 def canonical(entry: dict[str, Any]) -> bytes:
     """The bytes a leaf hashes: every column, in a fixed order and form."""
@@ -60,27 +63,48 @@ def record(
     justification: str | None = None,
 ) -> int:
     """Append one entry; raises AuditError (and the caller must not proceed) if it cannot be written."""
+    args = (ctx, store, event, outcome, subject_person, sources, fields, justification)
     try:
-        seq = int(store.scalar(f"SELECT coalesce(max(seq), 0) + 1 FROM {LOG}"))
-        entry = {
-            "seq": seq,
-            "logged_at": datetime.now(UTC).replace(microsecond=0),
-            "actor": ctx.actor.user,
-            "purpose": ctx.purpose.value,
-            "event": event,
-            "outcome": outcome,
-            "subject_person": subject_person,
-            "sources": sorted(sources),
-            "fields": sorted(fields),
-            "justification": justification or ctx.justification or None,
-        }
-        leaf = merkle.leaf_hash(canonical(entry)).hex()
-        store.execute(
-            f"INSERT INTO {LOG} ({', '.join(COLUMNS)}, leaf) VALUES ({', '.join('?' * (len(COLUMNS) + 1))})",
-            [*(entry[c] for c in COLUMNS), leaf],
-        )
+        try:
+            return _append(*args)
+        except Exception:
+            if NEXT_SEQ not in store.memo or store.in_transaction:
+                raise
+            store.memo.pop(NEXT_SEQ)  # another connection of this process wrote since: read the log again
+            return _append(*args)
     except Exception as exc:  # any failure to write is a refusal: fail closed
+        store.memo.pop(NEXT_SEQ, None)
         raise AuditError(f"the audit log could not record {event!r}: {exc}; the request is refused") from exc
+
+
+def _append(
+    ctx: RequestContext,
+    store: Store,
+    event: str,
+    outcome: str,
+    subject_person: int | None,
+    sources: tuple[str, ...],
+    fields: tuple[str, ...],
+    justification: str | None,
+) -> int:
+    """Insert the entry at the next sequence number. The number is remembered by the connection (the
+    embedded store has one writer), saving a scan of the log per entry; a failed write forgets it."""
+    seq = store.memo.get(NEXT_SEQ) or int(store.scalar(f"SELECT coalesce(max(seq), 0) + 1 FROM {LOG}"))
+    entry = {
+        "seq": seq,
+        "logged_at": datetime.now(UTC).replace(microsecond=0),
+        "actor": ctx.actor.user,
+        "purpose": ctx.purpose.value,
+        "event": event,
+        "outcome": outcome,
+        "subject_person": subject_person,
+        "sources": sorted(sources),
+        "fields": sorted(fields),
+        "justification": justification or ctx.justification or None,
+    }
+    leaf = merkle.leaf_hash(canonical(entry)).hex()
+    store.execute(INSERT, [*(entry[c] for c in COLUMNS), leaf])
+    store.memo[NEXT_SEQ] = seq + 1
     return seq
 
 

@@ -28,6 +28,10 @@ from immigrationos.lifecycle.pipeline import default_as_of
 from immigrationos.sources.catalog import default_catalog
 from immigrationos.store.engine import Store, store_session
 
+Approval = Annotated[
+    int | None, typer.Option(help="The approved bulk request ('immos bulk') this selection uses.")
+]
+
 app = typer.Typer(
     help="Self-departures: registrations, cases, evidence of departure, stipends.", no_args_is_help=True
 )
@@ -140,12 +144,20 @@ def list_command(
     ctx: typer.Context,
     state_filter: Annotated[str | None, typer.Option("--state", help="Only cases in this state.")] = None,
     limit: Annotated[int, typer.Option(min=1)] = 30,
+    approval: Approval = None,
 ) -> None:
-    """Cases, newest first."""
+    """Cases, newest first (more than IMMOS_BULK_ROWS at once needs an approved bulk request)."""
     st = state(ctx)
     try:
         with store_session(st.settings) as store:
-            rows = workflow.list_cases(st.context(), store, state=state_filter, limit=limit)
+            rows = workflow.list_cases(
+                st.context(),
+                store,
+                state=state_filter,
+                limit=limit,
+                bulk_rows=st.settings.bulk_rows,
+                approval=approval,
+            )
     except ImmosError as exc:
         raise fail(exc) from exc
     table = Table(title="Self-departure cases")
@@ -154,6 +166,23 @@ def list_command(
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     console.print(table)
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="The Parquet file to write.")],
+    approval: Approval = None,
+    state_filter: Annotated[str | None, typer.Option("--state", help="Only cases in this state.")] = None,
+) -> None:
+    """Every matching case to a Parquet file, on an approved bulk request for exactly this export."""
+    st = state(ctx)
+    try:
+        with store_session(st.settings) as store:
+            n = workflow.export_cases(st.context(), store, out, approval=approval, state=state_filter)
+    except ImmosError as exc:
+        raise fail(exc) from exc
+    console.print(f"Exported {n:,} cases to {out} (bulk request {approval}, now used).")
 
 
 @app.command("show")

@@ -11,7 +11,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from immigrationos.access.users import ensure_local_admin, get_user
+from immigrationos.cli import agreements as agreement_commands
 from immigrationos.cli import audit as audit_commands
+from immigrationos.cli import bulk as bulk_commands
 from immigrationos.cli import departures as departure_commands
 from immigrationos.cli import lifecycle as lifecycle_commands
 from immigrationos.cli import redress as redress_commands
@@ -49,6 +51,8 @@ worklist_commands.register(app)
 audit_commands.register(app)
 user_commands.register(app)
 redress_commands.register(app)
+agreement_commands.register(app)
+bulk_commands.register(app)
 
 
 @app.callback()
@@ -320,6 +324,7 @@ def demo(
         _summary(st, as_json=False)
     except ImmosError as exc:
         raise fail(exc) from exc
+    agreement_commands.standard_command(ctx)
     resolution_commands.resolve_command(ctx)
     world_day = datetime.combine(world_as_of(out), time())
     lifecycle_commands.lifecycle_command(ctx, as_of=world_day)

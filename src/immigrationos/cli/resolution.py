@@ -92,6 +92,8 @@ def resolve_command(
         table.add_row(name.replace("_", " "), f"{getattr(report, name):,}")
     table.add_row("seconds", ", ".join(f"{k} {v}" for k, v in report.seconds.items()))
     console.print(table)
+    for source, why in sorted(report.excluded.items()):
+        console.print(f"[yellow]{source}[/]: {why} ('immos agreements').")
     console.print(
         f"Resolved {report.records:,} records to {report.persons:,} persons; "
         f"{report.review_items:,} pairs wait for review ('immos review')."

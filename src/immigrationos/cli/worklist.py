@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -24,6 +25,9 @@ On = Annotated[
     typer.Option("--on", formats=["%Y-%m-%d"], help="Date of the step (default: the lifecycle's date)."),
 ]
 Reason = Annotated[str, typer.Option(help="Why: recorded with the step.")]
+Approval = Annotated[
+    int | None, typer.Option(help="The approved bulk request ('immos bulk') this selection uses.")
+]
 
 
 @app.callback(invoke_without_command=True)
@@ -33,15 +37,24 @@ def list_entries(
     category: Annotated[str | None, typer.Option(help="Only entries in this category.")] = None,
     state_filter: Annotated[str | None, typer.Option("--state", help="Only entries in this state.")] = None,
     limit: Annotated[int, typer.Option(min=1)] = 30,
+    approval: Approval = None,
 ) -> None:
-    """Entries by tier and score, each with its categories and state."""
+    """Entries by tier and score, each with its categories and state (more than IMMOS_BULK_ROWS at once
+    needs an approved bulk request)."""
     if ctx.invoked_subcommand is not None:
         return
     st = state(ctx)
     try:
         with store_session(st.settings) as store:
             rows, total = workflow.list_entries(
-                st.context(), store, tier=tier, category=category, state=state_filter, limit=limit
+                st.context(),
+                store,
+                tier=tier,
+                category=category,
+                state=state_filter,
+                limit=limit,
+                bulk_rows=st.settings.bulk_rows,
+                approval=approval,
             )
     except ImmosError as exc:
         raise fail(exc) from exc
@@ -51,6 +64,27 @@ def list_entries(
     for row in rows:
         table.add_row(*(str(v) for v in row))
     console.print(table)
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="The Parquet file to write.")],
+    approval: Approval = None,
+    tier: Annotated[int | None, typer.Option(help="Only this tier.")] = None,
+    category: Annotated[str | None, typer.Option(help="Only entries in this category.")] = None,
+    state_filter: Annotated[str | None, typer.Option("--state", help="Only entries in this state.")] = None,
+) -> None:
+    """Every matching entry to a Parquet file, on an approved bulk request for exactly this export."""
+    st = state(ctx)
+    try:
+        with store_session(st.settings) as store:
+            n = workflow.export_entries(
+                st.context(), store, out, approval=approval, tier=tier, category=category, state=state_filter
+            )
+    except ImmosError as exc:
+        raise fail(exc) from exc
+    console.print(f"Exported {n:,} entries to {out} (bulk request {approval}, now used).")
 
 
 def _day(store: Store, on: datetime | None, configured: date | None) -> date:

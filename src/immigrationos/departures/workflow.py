@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from immigrationos.access.bulk import BULK_ROWS, approved_selection, write_parquet
 from immigrationos.access.policy import require_purpose
 from immigrationos.audit import log as audit
 from immigrationos.context import Purpose, RequestContext, require_context
@@ -224,18 +226,47 @@ def case_view(ctx: RequestContext, store: Store, case_id: int) -> dict[str, Any]
     return case
 
 
+CASE_COLUMNS = (
+    "case_id",
+    "person_id",
+    "state",
+    "planned_departure",
+    "evidence_grade",
+    "confirmed_on",
+    "flag_reason",
+)
+_CASE_SELECT = f"SELECT {', '.join(CASE_COLUMNS)} FROM {CASES}"
+
+
 def list_cases(
-    ctx: RequestContext, store: Store, *, state: str | None = None, limit: int = 30
+    ctx: RequestContext,
+    store: Store,
+    *,
+    state: str | None = None,
+    limit: int = 30,
+    bulk_rows: int = BULK_ROWS,
+    approval: int | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Cases, newest first (an audited read: who listed which state, and how many cases came back)."""
+    """Cases, newest first (an audited read: who listed which state, and how many cases came back).
+    More than ``bulk_rows`` at once is a bulk selection: it needs a supervisor's approval."""
     require_context(ctx)
     require_purpose(ctx, READ_PURPOSES, "the list of departure cases")
     where, params = ("WHERE state = ?", [state]) if state else ("", [])
-    rows = store.rows(
-        f"""SELECT case_id, person_id, state, planned_departure, evidence_grade, confirmed_on, flag_reason
-            FROM {CASES} {where} ORDER BY case_id DESC LIMIT {int(limit)}""",
-        params,
-    )
+
+    def query() -> list[tuple[Any, ...]]:
+        return store.rows(f"{_CASE_SELECT} {where} ORDER BY case_id DESC LIMIT {int(limit)}", params)
+
+    if limit > bulk_rows:
+        return approved_selection(
+            ctx,
+            store,
+            selection="departure_cases",
+            filters={"state": state, "limit": limit},
+            approval=approval,
+            query=query,
+            fields=CASE_COLUMNS,
+        )
+    rows = query()
     audit.record(
         ctx,
         store,
@@ -244,3 +275,23 @@ def list_cases(
         justification=f"state {state or 'any'}: {len(rows)} cases",
     )
     return rows
+
+
+def export_cases(
+    ctx: RequestContext, store: Store, out: Path, *, approval: int | None, state: str | None = None
+) -> int:
+    """Every matching case to a Parquet file: always a bulk selection, so only on an approval."""
+    require_context(ctx)
+    require_purpose(ctx, READ_PURPOSES, "the list of departure cases")
+    where, params = ("WHERE state = ?", [state]) if state else ("", [])
+    rows = approved_selection(
+        ctx,
+        store,
+        selection="departure_cases",
+        filters={"state": state, "export": True},
+        approval=approval,
+        query=lambda: store.rows(f"{_CASE_SELECT} {where} ORDER BY case_id", params),
+        fields=CASE_COLUMNS,
+    )
+    write_parquet(rows, CASE_COLUMNS, out)
+    return len(rows)

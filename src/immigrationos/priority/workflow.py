@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+from immigrationos.access.bulk import BULK_ROWS, approved_selection, write_parquet
 from immigrationos.access.policy import require_purpose
 from immigrationos.audit import log as audit
 from immigrationos.context import Purpose, RequestContext, require_context
@@ -229,6 +231,9 @@ def entry_view(ctx: RequestContext, store: Store, entry_id: int) -> dict[str, An
     return entry
 
 
+ENTRY_COLUMNS = ("entry_id", "person_id", "tier", "score", "state", "categories", "deprioritised")
+
+
 def list_entries(
     ctx: RequestContext,
     store: Store,
@@ -237,10 +242,48 @@ def list_entries(
     category: str | None = None,
     state: str | None = None,
     limit: int = 30,
+    bulk_rows: int = BULK_ROWS,
+    approval: int | None = None,
 ) -> tuple[list[tuple[Any, ...]], int]:
-    """Entries by tier and score with the total that matches (an audited read)."""
+    """Entries by tier and score with the total that matches (an audited read). More than ``bulk_rows``
+    at once is a bulk selection: it needs a supervisor's approval of this very listing."""
     require_context(ctx)
     require_purpose(ctx, READ_PURPOSES, "the worklist")
+    clause, params = _entry_filter(tier, category, state)
+    total = int(store.scalar(f"SELECT count(*) FROM {ENTRIES} WHERE {clause}", params))
+
+    def query() -> list[tuple[Any, ...]]:
+        return store.rows(
+            f"{_ENTRY_SELECT} WHERE {clause} ORDER BY tier, score DESC, entry_id LIMIT {int(limit)}", params
+        )
+
+    if limit > bulk_rows:
+        filters = {"tier": tier, "category": category, "state": state, "limit": limit}
+        rows = approved_selection(
+            ctx,
+            store,
+            selection="worklist",
+            filters=filters,
+            approval=approval,
+            query=query,
+            fields=ENTRY_COLUMNS,
+        )
+        return rows, total
+    rows = query()
+    audit.record(
+        ctx,
+        store,
+        "worklist.list",
+        justification=f"tier {tier}, category {category}, state {state}: {len(rows)} of {total} entries",
+    )
+    return rows, total
+
+
+_ENTRY_SELECT = f"""SELECT entry_id, person_id, tier, round(score, 1), state, array_to_string(categories, ', '),
+    coalesce(deprioritised, '') FROM {ENTRIES}"""
+
+
+def _entry_filter(tier: int | None, category: str | None, state: str | None) -> tuple[str, list[Any]]:
     where, params = ["1 = 1"], []
     for column, value in (("tier", tier), ("state", state)):
         if value is not None:
@@ -249,18 +292,33 @@ def list_entries(
     if category:
         where.append("list_contains(categories, ?)")
         params.append(category)
-    clause = " AND ".join(where)
-    rows = store.rows(
-        f"""SELECT entry_id, person_id, tier, round(score, 1), state, array_to_string(categories, ', '),
-                   coalesce(deprioritised, '') FROM {ENTRIES} WHERE {clause}
-            ORDER BY tier, score DESC, entry_id LIMIT {int(limit)}""",
-        params,
-    )
-    total = int(store.scalar(f"SELECT count(*) FROM {ENTRIES} WHERE {clause}", params))
-    audit.record(
+    return " AND ".join(where), params
+
+
+def export_entries(
+    ctx: RequestContext,
+    store: Store,
+    out: Path,
+    *,
+    approval: int | None,
+    tier: int | None = None,
+    category: str | None = None,
+    state: str | None = None,
+) -> int:
+    """Every matching entry to a Parquet file: always a bulk selection, so only on an approval."""
+    require_context(ctx)
+    require_purpose(ctx, READ_PURPOSES, "the worklist")
+    clause, params = _entry_filter(tier, category, state)
+    rows = approved_selection(
         ctx,
         store,
-        "worklist.list",
-        justification=f"tier {tier}, category {category}, state {state}: {total} entries",
+        selection="worklist",
+        filters={"tier": tier, "category": category, "state": state, "export": True},
+        approval=approval,
+        query=lambda: store.rows(
+            f"{_ENTRY_SELECT} WHERE {clause} ORDER BY tier, score DESC, entry_id", params
+        ),
+        fields=ENTRY_COLUMNS,
     )
-    return rows, total
+    write_parquet(rows, ENTRY_COLUMNS, out)
+    return len(rows)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from immigrationos.access.agreements import disclosures_of
 from immigrationos.access.policy import require_purpose
 from immigrationos.audit import log as audit
 from immigrationos.audit.storage import LOG
@@ -57,8 +58,9 @@ def file_contest(
 
 
 def _recipients(store: Store, person_id: int, officer: str) -> list[str]:
-    """Who received this person's data before the correction (they are owed a notice of it)."""
-    return [
+    """Who received this person's data before the correction (they are owed a notice of it): readers
+    inside the agency, and outside recipients from the accounting of disclosures."""
+    inside = [
         str(a)
         for (a,) in store.rows(
             f"""SELECT DISTINCT actor FROM {LOG} WHERE subject_person = ? AND outcome IN ('granted', 'partial')
@@ -66,6 +68,8 @@ def _recipients(store: Store, person_id: int, officer: str) -> list[str]:
             [person_id, officer],
         )
     ]
+    outside = sorted({d.recipient for d in disclosures_of(store, person_id)})
+    return inside + [f"{r} (outside recipient)" for r in outside]
 
 
 def decide_contest(

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 import pandas as pd
 
+from immigrationos.access.agreements import matching_catalog
 from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext, require_context
 from immigrationos.errors import StoreError
@@ -118,14 +120,17 @@ def _contradicts(ids: list[dict[str, str]]) -> bool:
     return False
 
 
-def attach_new_records(ctx: RequestContext, store: Store, catalog: Catalog) -> AttachReport:
+def attach_new_records(
+    ctx: RequestContext, store: Store, catalog: Catalog, on: date | None = None
+) -> AttachReport:
     """Resolve the records of files ingested since the last run (full or incremental)."""
     require_context(ctx)
     if not store.scalar("SELECT count(*) FROM res_runs"):
         raise StoreError("no resolution yet: run 'immos resolve' once before the incremental path")
     report = AttachReport(run_id=storage.next_run_id(store))
     through = storage.last_file_id(store)
-    report.new_records = _stage_new_records(store, catalog, storage.watermark(store))
+    scope = matching_catalog(store, catalog, on or date.today())
+    report.new_records = _stage_new_records(store, scope.catalog, storage.watermark(store))
     if not report.new_records:
         storage.set_watermark(store, through, report.run_id - 1)
         return report

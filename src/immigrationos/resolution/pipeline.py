@@ -8,11 +8,13 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from immigrationos.access.agreements import matching_catalog
 from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext, require_context
 from immigrationos.errors import ConfigurationError
@@ -38,6 +40,7 @@ class ResolveOptions:
     max_cluster_records: int = 400
     engine: str = "duckdb"  # or "spark"
     spark_master: str = "local[2]"
+    on: date | None = None  # the run's date, for the data-use agreements in force (default today)
 
     def __post_init__(self) -> None:
         if self.engine not in ("duckdb", "spark"):
@@ -59,6 +62,7 @@ class ResolveReport:
     persons_merged: int = 0
     persons_split: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    excluded: dict[str, str] = field(default_factory=dict)  # source -> what no agreement covers
 
 
 StepFn = Callable[[str], None]
@@ -470,12 +474,16 @@ def resolve(
 ) -> ResolveReport:
     """Resolve every stored record to a person (see the module docstring for the steps)."""
     require_context(ctx)
-    report = Resolver(ctx, store, catalog, options or ResolveOptions(), home, on_step).run()
+    options = options or ResolveOptions()
+    scope = matching_catalog(store, catalog, options.on or date.today())
+    report = Resolver(ctx, store, scope.catalog, options, home, on_step).run()
+    report.excluded = scope.excluded
     audit.record(
         ctx,
         store,
         "resolution.run",
         justification=f"run {report.run_id}: {report.records} records, {report.persons} persons, "
-        f"{report.review_items} to review",
+        f"{report.review_items} to review"
+        + "".join(f"; {source}: {why}" for source, why in sorted(scope.excluded.items())),
     )
     return report

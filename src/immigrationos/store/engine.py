@@ -38,6 +38,8 @@ class Store:
     def __init__(self, conn: duckdb.DuckDBPyConnection, path: Path | None) -> None:
         self.conn = conn
         self.path = path
+        self.memo: dict[str, Any] = {}  # values this connection derived from the store; a rollback clears it
+        self.in_transaction = False
 
     def execute(
         self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
@@ -63,12 +65,20 @@ class Store:
     def transaction(self) -> Iterator[Store]:
         """Commit on success, roll back on any error: the unit a crash can never split."""
         self.conn.execute("BEGIN TRANSACTION")
+        self.in_transaction = True
         try:
             yield self
         except BaseException:
+            self.memo.clear()
             self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
+        finally:
+            self.in_transaction = False
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.memo.clear()
+            raise
 
     def close(self) -> None:
         self.conn.close()
@@ -92,6 +102,8 @@ class Store:
 
 def _register_domain_migrations() -> None:
     """Import the storage modules whose migrations make up the schema."""
+    import immigrationos.access.agreements
+    import immigrationos.access.bulk
     import immigrationos.access.users
     import immigrationos.audit.storage
     import immigrationos.departures.storage
