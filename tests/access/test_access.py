@@ -176,3 +176,34 @@ def test_irs_data_only_per_person_on_the_agreement_terms(home: Path, world: Path
         *[("irs.request", "denied")] * 6,
         ("irs.disclosure", "granted"),
     ]
+
+
+def test_data_derived_from_tax_records_carries_the_tax_label(home: Path, world: Path) -> None:
+    from immigrationos.resolution.explain import explain_person
+
+    analyst = make_context("al", "enforcement", roles=frozenset({"analyst"}))
+    args = {
+        "catalog": default_catalog(),
+        "events": default_events(),
+        "rules": default_rules(),
+        "as_of": world_as_of(world),
+    }
+    with store_session(Settings(home=home)) as store:
+        taxed, untaxed = (
+            int(
+                store.scalar(
+                    f"""SELECT min(person_id) FROM res_membership GROUP BY person_id
+                        HAVING {"" if has else "NOT "}bool_or(rec LIKE 'irs_filings:%') AND count(*) > 1
+                        ORDER BY 1 LIMIT 1"""
+                )
+            )
+            for has in (True, False)
+        )
+        view = view_person(analyst, store, taxed, **args)
+        plain = view_person(analyst, store, untaxed, **args)
+        explained = explain_person(analyst, store, taxed)
+    assert not {p.source for e in view.timeline for p in e.provenance} & {"irs_filings"}  # fields withheld...
+    assert view.labels
+    assert "federal tax information (irs_filings)" in view.labels[0]
+    assert plain.labels == []
+    assert explained["labels"] == view.labels

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from immigrationos.access.agreements import (
     Agreement,
-    agreement_state,
     agreements,
     end_agreement,
     matching_catalog,
@@ -28,6 +27,7 @@ from immigrationos.context import make_context
 from immigrationos.errors import AccessDeniedError, ConfigurationError
 from immigrationos.lifecycle.disclosure import accounting, disclose_person
 from immigrationos.lifecycle.pipeline import run_lifecycle
+from immigrationos.priority.models import default_policy
 from immigrationos.redress.service import decide_contest, file_contest
 from immigrationos.resolution.pipeline import resolve
 from immigrationos.sources.catalog import default_catalog
@@ -68,7 +68,8 @@ def test_one_renewal_of_at_most_twelve_months(store: Store) -> None:
         renew(STEWARD, store, "CMA-SSA-1", date(2028, 7, 2))
     renewed = renew(STEWARD, store, "CMA-SSA-1", date(2028, 7, 1))
     assert renewed.last_day == date(2028, 7, 1)
-    assert renewed.active_on(date(2028, 7, 1)) and not renewed.active_on(date(2028, 7, 2))
+    assert renewed.active_on(date(2028, 7, 1))
+    assert not renewed.active_on(date(2028, 7, 2))
     with pytest.raises(ConfigurationError, match="already renewed once"):
         renew(STEWARD, store, "CMA-SSA-1", date(2028, 6, 1))
     ended = end_agreement(STEWARD, store, "CMA-SSA-1", date(2027, 1, 31), "SSA withdrew")
@@ -135,7 +136,8 @@ def test_a_run_after_an_agreement_ends_leaves_its_source_out(home: Path, tmp_pat
                 "SELECT justification FROM audit_log WHERE event = 'resolution.run' ORDER BY seq DESC LIMIT 1"
             )
         )
-    assert before > 0 and after == 0
+    assert before > 0
+    assert after == 0
     assert "no data-use agreement" in report.excluded["hud_assistance"]
     assert "hud_assistance" in logged
 
@@ -157,7 +159,8 @@ def test_outside_disclosures_are_accounted_for_and_carry_statements(home: Path, 
             attributes=("given_name", "status"),
             on=today,
         )
-        assert set(sent["data"]) == {"given_name", "status"} and sent["data"]["status"]
+        assert set(sent["data"]) == {"given_name", "status"}
+        assert sent["data"]["status"]
         assert sent["statements_of_disagreement"] == []
         for recipient, attributes, on, why in (
             ("HUD", ("given_name",), today, "does not name HUD"),
@@ -191,14 +194,25 @@ def test_outside_disclosures_are_accounted_for_and_carry_statements(home: Path, 
             attributes=("status",),
             on=today,
         )
-        assert again["statements_of_disagreement"] and "extension" in again["statements_of_disagreement"][0]
+        assert again["statements_of_disagreement"]
+        assert "extension" in again["statements_of_disagreement"][0]
         ledger = accounting(officer, store, person)
-        decision = decide_contest(officer, store, contest, accept=True, reason="the extension was timely")
+        decision = decide_contest(
+            officer,
+            store,
+            contest,
+            accept=True,
+            reason="a US passport shows the person is a citizen",
+            policy=default_policy(),
+            on=today,
+            document="US passport 500000001",
+        )
         outcomes = store.rows(
             "SELECT outcome, count(*) FROM audit_log WHERE event = 'disclosure.outside' GROUP BY 1 ORDER BY 1"
         )
     assert [(d["recipient"], d["statements_sent"]) for d in ledger] == [("SSA", 0), ("SSA", 1)]
-    assert ledger[0]["purpose"] == "enforcement" and ledger[0]["attributes"] == ["given_name", "status"]
+    assert ledger[0]["purpose"] == "enforcement"
+    assert ledger[0]["attributes"] == ["given_name", "status"]
     assert "SSA (outside recipient)" in decision.notify  # the correction is owed to SSA too
     assert outcomes == [("denied", 3), ("granted", 2)]
 
@@ -213,7 +227,8 @@ def test_agreement_commands(tmp_path: Path) -> None:
     )
     result = runner.invoke(app, [*home, "agreements", "add", str(bad)])
     assert result.exit_code == 1
-    assert "too-long.yaml" in result.output and "18 months" in result.output
+    assert "too-long.yaml" in result.output
+    assert "18 months" in result.output
     result = runner.invoke(app, [*home, "agreements", "standard", "--start", "2026-12-01"])
     assert result.exit_code == 0, result.output
     assert "Recorded 9 standard" in result.output

@@ -128,3 +128,135 @@ def test_a_rejected_contest_keeps_the_statement(store: Store) -> None:
     assert "I filed an extension in time." in statements(store, 7)[0]
     with pytest.raises(TransitionError, match="already rejected"):
         decide_contest(OFFICER, store, contest, accept=True, reason="again")
+
+
+@pytest.fixture(scope="module")
+def built(resolved: Path, world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("corrections") / "home"
+    shutil.copytree(resolved, home)
+    with store_session(Settings(home=home)) as store:
+        run_lifecycle(OPERATOR, store, catalog=default_catalog(), as_of=world_as_of(world))
+        build_worklist(ANALYST, store, default_policy(), world_as_of(world))
+    return home
+
+
+def _entry_of(store: Store, category: str) -> tuple[int, int]:
+    entry, person = store.rows(
+        """SELECT entry_id, person_id FROM pri_entries WHERE state = 'candidate' AND list_contains(categories, ?)
+           ORDER BY entry_id LIMIT 1""",
+        [category],
+    )[0]
+    return int(entry), int(person)
+
+
+def test_verified_citizenship_corrects_status_worklist_and_survives_a_rebuild(
+    built: Path, world: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(built, home)
+    as_of = world_as_of(world)
+    with store_session(Settings(home=home)) as store:
+        _entry, person = _entry_of(store, "final_order")
+        contest = file_contest(
+            COUNSEL,
+            store,
+            person_id=person,
+            subject="status",
+            reference="final_order",
+            statement="I was born in Texas; the order is void.",
+        )
+        with pytest.raises(TransitionError, match="citizenship document"):
+            decide_contest(
+                OFFICER,
+                store,
+                contest,
+                accept=True,
+                reason="born in Texas",
+                policy=default_policy(),
+                on=as_of,
+            )
+        decision = decide_contest(
+            OFFICER,
+            store,
+            contest,
+            accept=True,
+            reason="Texas birth certificate verified with the state",
+            policy=default_policy(),
+            on=as_of,
+            document="Texas birth certificate 1987-0042",
+        )
+        assert "citizenship verified" in str(decision.correction)
+        status = store.record("SELECT status, rule FROM life_status WHERE person_id = ?", [person])
+        flags = {f for (f,) in store.rows("SELECT flag FROM life_flags WHERE person_id = ?", [person])}
+        assert not _open_entry(store, person)
+        view = view_person(
+            ANALYST,
+            store,
+            person,
+            catalog=default_catalog(),
+            events=default_events(),
+            rules=default_rules(),
+            as_of=as_of,
+        )
+        run_lifecycle(OPERATOR, store, catalog=default_catalog(), as_of=as_of)  # a full rebuild keeps it
+        rebuilt = str(store.scalar("SELECT status FROM life_status WHERE person_id = ?", [person]))
+    assert status == {"status": "us_citizen", "rule": "naturalized_or_born_in_us"}
+    assert "citizenship_evidence" in flags
+    verified = [e for e in view.timeline if e.kind == "CITIZENSHIP_VERIFIED"]
+    assert verified
+    assert verified[0].provenance[0].source == "redress_corrections"
+    assert rebuilt == "us_citizen"
+
+
+def test_a_wrong_record_is_voided_and_its_events_leave_the_lifecycle(
+    built: Path, world: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(built, home)
+    as_of = world_as_of(world)
+    with store_session(Settings(home=home)) as store:
+        entry, person, rec = store.rows(
+            """SELECT p.entry_id, p.person_id, min(e.rec) FROM pri_entries p JOIN life_events e USING (person_id)
+               WHERE p.state = 'candidate' AND list_contains(p.categories, 'violent_conviction')
+                 AND e.kind = 'CONVICTION' AND e.code LIKE 'VIOLENT:%'
+               GROUP BY 1, 2 HAVING count(DISTINCT e.rec) = 1 ORDER BY 1 LIMIT 1"""
+        )[0]
+        contest = file_contest(
+            COUNSEL,
+            store,
+            person_id=person,
+            subject="record",
+            reference=rec,
+            statement="That conviction is another man's: the court file shows a different birth date.",
+        )
+        decide_contest(
+            OFFICER,
+            store,
+            contest,
+            accept=True,
+            reason="the court confirms the conviction is someone else's",
+            policy=default_policy(),
+            on=as_of,
+        )
+        left = store.scalar("SELECT count(*) FROM life_events WHERE rec = ?", [rec])
+        entry_now = store.record("SELECT state, categories FROM pri_entries WHERE entry_id = ?", [entry])
+        run_lifecycle(OPERATOR, store, catalog=default_catalog(), as_of=as_of)
+        after_rebuild = store.scalar("SELECT count(*) FROM life_events WHERE rec = ?", [rec])
+        voided = store.scalar(
+            "SELECT count(*) FROM life_events WHERE person_id = ? AND kind = 'RECORD_VOIDED'", [person]
+        )
+        stored = store.scalar(
+            "SELECT count(*) FROM src_criminal_history WHERE 'criminal_history:' || record_id = ?", [rec]
+        )
+        events = [str(e) for (e,) in store.rows("SELECT event FROM audit_log ORDER BY seq")]
+    assert left == 0
+    assert after_rebuild == 0
+    assert voided == 1  # the correction itself is on the timeline
+    assert stored == 1  # nothing is lost: the record stays stored, voided
+    assert entry_now is not None
+    assert entry_now["state"] == "withdrawn" or "violent_conviction" not in entry_now["categories"]
+    assert events[events.index("redress.contest") + 1 :][:3] == [
+        "ingest.file",
+        "worklist.build",
+        "departures.sync",
+    ]

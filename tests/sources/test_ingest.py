@@ -50,7 +50,7 @@ def test_a_clean_world_loads_completely(
     report = ingest_directory(ctx, store, world, catalog=catalog, batch_rows=5_000)
     assert not report.rejected
     counts = storage.record_counts(store, catalog)
-    for spec in catalog.sources:
+    for spec in catalog.feeds:
         expected = db.execute(f"SELECT count(*) FROM '{world}/{spec.name}.parquet'").fetchall()[0][0]
         assert counts[spec.name] == expected, spec.name
     assert report.total("quarantined") == 0

@@ -12,7 +12,7 @@ def test_every_record_has_exactly_one_true_person(
     world: Path, catalog: Catalog, db: duckdb.DuckDBPyConnection
 ) -> None:
     truth = f"'{world}/ground_truth/records.parquet'"
-    for spec in catalog.sources:
+    for spec in catalog.feeds:
         rows = db.execute(f"""
             SELECT count(*), count(t.person_id), count(DISTINCT r.record_id)
             FROM '{world}/{spec.name}.parquet' r

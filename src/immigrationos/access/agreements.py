@@ -19,6 +19,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from immigrationos.access.policy import audit_denial
 from immigrationos.audit import log as audit
 from immigrationos.context import Purpose, RequestContext, require_context
 from immigrationos.errors import AccessDeniedError, ConfigurationError, NotFoundError
@@ -104,17 +105,17 @@ class AgreementState:
         return self.agreement.start <= on <= self.last_day
 
 
-def _require_manager(ctx: RequestContext) -> None:
+def _require_manager(ctx: RequestContext, store: Store) -> None:
     if not ctx.actor.roles & MANAGERS:
-        raise AccessDeniedError(
-            f"{ctx.actor.user} may not manage agreements: it needs one of {sorted(MANAGERS)}"
-        )
+        message = f"{ctx.actor.user} may not manage agreements: it needs one of {sorted(MANAGERS)}"
+        audit_denial(ctx, store, "agreements", message)
+        raise AccessDeniedError(message)
 
 
 def record_agreement(ctx: RequestContext, store: Store, catalog: Catalog, agreement: Agreement) -> None:
     """Keep a signed agreement (validated against the catalog); an id is recorded once."""
     require_context(ctx)
-    _require_manager(ctx)
+    _require_manager(ctx, store)
     agreement.check_against(catalog)
     if store.scalar(f"SELECT count(*) FROM {AGREEMENTS} WHERE agreement_id = ?", [agreement.agreement_id]):
         raise ConfigurationError(f"agreement {agreement.agreement_id} is already recorded")
@@ -135,7 +136,7 @@ def record_agreement(ctx: RequestContext, store: Store, catalog: Catalog, agreem
 def renew(ctx: RequestContext, store: Store, agreement_id: str, until: date) -> AgreementState:
     """The one renewal the law allows, for at most 12 months past the original end, before it ends."""
     require_context(ctx)
-    _require_manager(ctx)
+    _require_manager(ctx, store)
     state = agreement_state(store, agreement_id)
     if state.renewed_until is not None:
         raise ConfigurationError(
@@ -162,7 +163,7 @@ def end_agreement(
 ) -> AgreementState:
     """End an agreement early (a party withdraws, a breach): later runs no longer use its sources."""
     require_context(ctx)
-    _require_manager(ctx)
+    _require_manager(ctx, store)
     agreement_state(store, agreement_id)
     with store.transaction():
         store.execute(f"UPDATE {AGREEMENTS} SET ended_on = ? WHERE agreement_id = ?", [on, agreement_id])

@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from immigrationos.access.policy import audit_denial
 from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext, require_context
 from immigrationos.errors import AccessDeniedError, NotFoundError, TransitionError
@@ -100,10 +101,14 @@ def decide_bulk(
     """A supervisor, not the requester, approves or refuses a bulk request, with a reason."""
     require_context(ctx)
     request = bulk_request(store, request_id)
+    refusal = None
     if not ctx.actor.roles & APPROVERS:
-        raise AccessDeniedError(f"{ctx.actor.user} may not approve bulk selections: it needs a supervisor")
-    if ctx.actor.user == request.requested_by:
-        raise AccessDeniedError(f"bulk request {request_id}: the requester may not approve their own request")
+        refusal = f"{ctx.actor.user} may not approve bulk selections: it needs a supervisor"
+    elif ctx.actor.user == request.requested_by:
+        refusal = f"bulk request {request_id}: the requester may not approve their own request"
+    if refusal:
+        audit_denial(ctx, store, f"bulk request {request_id}", refusal)
+        raise AccessDeniedError(refusal)
     if request.state != "requested":
         raise TransitionError(f"bulk request {request_id} was already {request.state}")
     if not reason.strip():

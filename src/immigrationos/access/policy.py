@@ -15,9 +15,11 @@ from importlib import resources
 import casbin
 from pydantic import BaseModel, ConfigDict
 
+from immigrationos.audit import log as audit
 from immigrationos.context import Purpose, RequestContext
 from immigrationos.errors import AccessDeniedError
 from immigrationos.sources.models import Catalog
+from immigrationos.store.engine import Store
 from immigrationos.yamlfile import load_model
 
 READ = "read"
@@ -44,11 +46,18 @@ class Decision:
     reason: str
 
 
-def require_purpose(ctx: RequestContext, allowed: frozenset[Purpose], what: str) -> None:
-    """Refuse a request whose declared purpose the function does not serve."""
+def require_purpose(ctx: RequestContext, allowed: frozenset[Purpose], what: str, store: Store) -> None:
+    """Refuse (and audit the refusal of) a request whose declared purpose the function does not serve."""
     if ctx.purpose not in allowed:
         names = ", ".join(sorted(p.value for p in allowed))
-        raise AccessDeniedError(f"{what} serves {names}; not {ctx.purpose.value}")
+        message = f"{what} serves {names}; not {ctx.purpose.value}"
+        audit_denial(ctx, store, what, message)
+        raise AccessDeniedError(message)
+
+
+def audit_denial(ctx: RequestContext, store: Store, what: str, message: str) -> None:
+    """Every refused access decision is in the audit log, as every granted one is."""
+    audit.record(ctx, store, "access.denied", outcome="denied", justification=f"{what}: {message}")
 
 
 def policy_lines(catalog: Catalog, roles: Roles) -> list[list[str]]:

@@ -4,8 +4,10 @@ which sources (tax-data accesses listed on their own), what was denied, and what
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from immigrationos.access.agreements import agreements
 from immigrationos.audit.storage import LOG
 from immigrationos.store.engine import Store
 
@@ -49,6 +51,21 @@ def oversight_report(store: Store, thresholds: Thresholds | None = None) -> dict
             f"""SELECT seq, logged_at, actor, purpose, event, subject_person, justification FROM {LOG}
                 WHERE outcome IN ('denied', 'refused') ORDER BY seq""",
         ),
+        "outside_disclosures": _rows(
+            store,
+            """SELECT recipient, agreement_id, purpose, count(*) AS n, count(DISTINCT person_id) AS persons,
+                      sum(statements) AS statements_sent FROM acc_disclosures GROUP BY ALL ORDER BY recipient""",
+        ),
+        "agreements": [
+            {
+                "agreement": a.agreement.agreement_id,
+                "sources": sorted(a.agreement.fields),
+                "last_day": a.last_day.isoformat(),
+                "in_force_today": a.active_on(date.today()),
+                "renewed": a.renewed_until is not None,
+            }
+            for a in agreements(store)
+        ],
         "anomalies": {
             "many_persons_without_a_case": _rows(
                 store,

@@ -64,7 +64,10 @@ def report_command(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--
         f"Tax-data accesses: {len(report['tax_data_accesses'])}; denied or refused: {len(report['denied'])}; "
         f"users reading many persons without a case: {len(report['anomalies']['many_persons_without_a_case'])}; "
         f"bulk attempts: {len(report['anomalies']['bulk_attempts'])}; outside working hours: "
-        f"{len(report['anomalies']['outside_working_hours'])}. Use --json for the lists."
+        f"{len(report['anomalies']['outside_working_hours'])}; outside disclosures: "
+        f"{sum(int(d['n']) for d in report['outside_disclosures'])}; agreements in force: "
+        f"{sum(1 for a in report['agreements'] if a['in_force_today'])} of {len(report['agreements'])}. "
+        "Use --json for the lists."
     )
 
 

@@ -52,8 +52,14 @@ def decide_command(
     contest_id: int,
     reason: Annotated[str, typer.Option(help="Why: recorded and shown to the person.")],
     accept: Annotated[bool, typer.Option("--accept/--reject")],
+    document: Annotated[
+        str | None,
+        typer.Option(help="A status contest: the citizenship evidence accepted (e.g. 'US passport 123')."),
+    ] = None,
 ) -> None:
-    """Accept (and correct the data) or reject (keeping the person's statement) a contest."""
+    """Accept (and correct the data) or reject (keeping the person's statement) a contest. An accepted
+    record contest voids the record; an accepted status contest records the citizenship evidence; both
+    re-derive the status, the worklist and the departure cases at once."""
     st = state(ctx)
     try:
         with store_session(st.settings) as store:
@@ -65,6 +71,7 @@ def decide_command(
                 reason=reason,
                 policy=default_policy(),
                 on=default_as_of(store, st.settings.as_of),
+                document=document,
             )
     except ImmosError as exc:
         raise fail(exc) from exc

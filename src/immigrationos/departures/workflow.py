@@ -204,7 +204,7 @@ READ_PURPOSES = frozenset(
 def case_view(ctx: RequestContext, store: Store, case_id: int) -> dict[str, Any]:
     """The case with its transitions and ledger transactions (a purpose-checked, audited read)."""
     require_context(ctx)
-    require_purpose(ctx, READ_PURPOSES, "a departure case")
+    require_purpose(ctx, READ_PURPOSES, "a departure case", store)
     case = _case(store, case_id)
     audit.record(
         ctx, store, "departures.show", subject_person=int(case["person_id"]), sources=("self_departure_app",)
@@ -250,7 +250,7 @@ def list_cases(
     """Cases, newest first (an audited read: who listed which state, and how many cases came back).
     More than ``bulk_rows`` at once is a bulk selection: it needs a supervisor's approval."""
     require_context(ctx)
-    require_purpose(ctx, READ_PURPOSES, "the list of departure cases")
+    require_purpose(ctx, READ_PURPOSES, "the list of departure cases", store)
     where, params = ("WHERE state = ?", [state]) if state else ("", [])
 
     def query() -> list[tuple[Any, ...]]:
@@ -282,7 +282,7 @@ def export_cases(
 ) -> int:
     """Every matching case to a Parquet file: always a bulk selection, so only on an approval."""
     require_context(ctx)
-    require_purpose(ctx, READ_PURPOSES, "the list of departure cases")
+    require_purpose(ctx, READ_PURPOSES, "the list of departure cases", store)
     where, params = ("WHERE state = ?", [state]) if state else ("", [])
     rows = approved_selection(
         ctx,

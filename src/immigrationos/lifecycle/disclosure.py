@@ -56,7 +56,9 @@ def disclose_person(
     if unknown:
         raise NotFoundError(f"no attribute {', '.join(unknown)}; one may disclose {', '.join(ATTRIBUTES)}")
     try:
-        require_purpose(ctx, frozenset(agreement_state(store, agreement_id).agreement.purposes), agreement_id)
+        require_purpose(
+            ctx, frozenset(agreement_state(store, agreement_id).agreement.purposes), agreement_id, store
+        )
         check_disclosure(store, agreement_id, recipient, attributes, on)
     except Exception as refused:
         audit.record(

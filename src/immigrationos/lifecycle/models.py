@@ -25,6 +25,9 @@ class EventMapping(BaseModel):
     until: str | None = None
     code: str | None = None
     detail: str | None = None
+    anchor: str | None = (
+        None  # the record (source:record_id) whose person the event belongs to; default its own
+    )
 
 
 class EventCatalog(BaseModel):

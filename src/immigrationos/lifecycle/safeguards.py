@@ -1,6 +1,7 @@
 """Safeguard signals every later layer must respect, computed set-based from the derived facts.
 
-- citizenship_evidence: naturalization, a US birth record or SSA's citizenship indicator;
+- citizenship_evidence: naturalization, a US birth record, SSA's citizenship indicator, or citizenship
+  verified on redress;
 - conflicting_status_evidence: citizenship evidence together with evidence that, without it, would
   make the person removable (an order, an overstay, an entry without admission, ...);
 - low_identity_confidence: resolution held a link of this person for review, found conflicting strong
@@ -27,9 +28,11 @@ def flags_sql(derived: str) -> str:
         SELECT person_id, 'citizenship_evidence' AS flag,
                concat_ws('; ', CASE WHEN naturalized_at IS NOT NULL THEN 'naturalized ' || naturalized_at END,
                                CASE WHEN us_birth_at IS NOT NULL THEN 'US birth record' END,
-                               CASE WHEN ssa_citizen_at IS NOT NULL THEN 'SSA citizenship indicator' END) AS detail
+                               CASE WHEN ssa_citizen_at IS NOT NULL THEN 'SSA citizenship indicator' END,
+                               CASE WHEN verified_citizen_at IS NOT NULL THEN 'verified on redress ' || verified_citizen_at END) AS detail
         FROM {derived}
         WHERE naturalized_at IS NOT NULL OR us_birth_at IS NOT NULL OR ssa_citizen_at IS NOT NULL
+           OR verified_citizen_at IS NOT NULL
         UNION ALL
         SELECT person_id, 'conflicting_status_evidence',
                'citizenship evidence, yet the other records alone would make the status ' || status_without_citizenship

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from immigrationos.access.labels import data_labels
 from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext, require_context
 from immigrationos.errors import AccessDeniedError, NotFoundError
@@ -50,6 +51,7 @@ class PersonLifecycle(BaseModel):
     safeguards: list[Safeguard]
     withheld: list[str] = []  # sources the reader's purpose and roles do not reach, with the reason
     statements: list[str] = []  # the person's statements of disagreement, which travel with their data
+    labels: list[str] = []  # handling labels of the merged profile (tax data, whatever the reader sees)
 
 
 EventRow = tuple[Any, ...]
@@ -171,6 +173,7 @@ def safeguards(
             (f"naturalized {f['naturalized_at']}", f["naturalized_at"] is not None),
             ("US birth record", f["us_birth_at"] is not None),
             ("SSA citizenship indicator", f["ssa_citizen_at"] is not None),
+            (f"verified on redress {f['verified_citizen_at']}", f["verified_citizen_at"] is not None),
         )
         if present
     ]
@@ -229,6 +232,7 @@ def person_lifecycle(
         timeline=merge_events(rows, catalog, events),
         conflicts=conflicts,
         safeguards=safeguards(store, now, recs, conflicts),
+        labels=data_labels(catalog, recs),
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from immigrationos.access.bulk import BULK_ROWS, approved_selection, write_parquet
-from immigrationos.access.policy import require_purpose
+from immigrationos.access.policy import audit_denial, require_purpose
 from immigrationos.audit import log as audit
 from immigrationos.context import Purpose, RequestContext, require_context
 from immigrationos.errors import NotFoundError, TransitionError
@@ -62,9 +62,11 @@ def _require(entry: dict[str, Any], to: EntryState) -> None:
     require_transition("entry", entry["entry_id"], EntryState(entry["state"]), to, ALLOWED)
 
 
-def _require_role(ctx: RequestContext, roles: frozenset[str], what: str) -> None:
+def _require_role(ctx: RequestContext, store: Store, roles: frozenset[str], what: str) -> None:
     if not (ctx.actor.roles & roles):
-        raise TransitionError(f"{ctx.actor.user} may not {what}: it needs one of the roles {sorted(roles)}")
+        message = f"{ctx.actor.user} may not {what}: it needs one of the roles {sorted(roles)}"
+        audit_denial(ctx, store, what, message)
+        raise TransitionError(message)
 
 
 def _reason(reason: str, entry_id: int) -> str:
@@ -127,7 +129,7 @@ def verify_identity(
     ctx: RequestContext, store: Store, policy: PriorityPolicy, entry_id: int, *, reason: str, on: date
 ) -> Step:
     """An analyst confirms, from the records themselves, that they are this one person."""
-    _require_role(ctx, ANALYST_ROLES, "verify identity")
+    _require_role(ctx, store, ANALYST_ROLES, "verify identity")
     return _step(
         ctx, store, policy, entry_id, E.IDENTITY_VERIFIED, reason, on, "verified_by = ?", [ctx.actor.user]
     )
@@ -137,7 +139,7 @@ def record_notice(
     ctx: RequestContext, store: Store, policy: PriorityPolicy, entry_id: int, *, reason: str, on: date
 ) -> Step:
     """Notice given to the person: the contest period starts that day."""
-    _require_role(ctx, ANALYST_ROLES, "record a notice")
+    _require_role(ctx, store, ANALYST_ROLES, "record a notice")
     until = on + timedelta(days=policy.contest_days)
     return _step(
         ctx,
@@ -170,7 +172,7 @@ def answer_contest(
     on: date,
 ) -> Step:
     """Upheld: the entry is dismissed. Rejected: a new notice, and a new contest period from today."""
-    _require_role(ctx, ANALYST_ROLES, "answer a contest")
+    _require_role(ctx, store, ANALYST_ROLES, "answer a contest")
     if upheld:
         return _step(ctx, store, policy, entry_id, E.DISMISSED, f"contest upheld: {reason}", on)
     until = on + timedelta(days=policy.contest_days)
@@ -191,7 +193,7 @@ def approve(
     ctx: RequestContext, store: Store, policy: PriorityPolicy, entry_id: int, *, reason: str, on: date
 ) -> Step:
     """A supervisor makes the entry actionable: after the contest period, not on their own verification."""
-    _require_role(ctx, SUPERVISOR_ROLES, "approve an entry")
+    _require_role(ctx, store, SUPERVISOR_ROLES, "approve an entry")
     entry = _entry(store, entry_id)
     if entry["state"] == E.NOTICE_RECORDED.value and on <= entry["contest_until"]:
         raise TransitionError(
@@ -207,7 +209,7 @@ def approve(
 def dismiss(
     ctx: RequestContext, store: Store, policy: PriorityPolicy, entry_id: int, *, reason: str, on: date
 ) -> Step:
-    _require_role(ctx, ANALYST_ROLES, "dismiss an entry")
+    _require_role(ctx, store, ANALYST_ROLES, "dismiss an entry")
     return _step(ctx, store, policy, entry_id, E.DISMISSED, reason, on)
 
 
@@ -217,7 +219,7 @@ READ_PURPOSES = frozenset({Purpose.ENFORCEMENT, Purpose.OVERSIGHT, Purpose.REDRE
 def entry_view(ctx: RequestContext, store: Store, entry_id: int) -> dict[str, Any]:
     """The entry with every step taken (a purpose-checked, audited read)."""
     require_context(ctx)
-    require_purpose(ctx, READ_PURPOSES, "a worklist entry")
+    require_purpose(ctx, READ_PURPOSES, "a worklist entry", store)
     entry = _entry(store, entry_id)
     audit.record(ctx, store, "worklist.show", subject_person=int(entry["person_id"]))
     entry["transitions"] = [
@@ -248,7 +250,7 @@ def list_entries(
     """Entries by tier and score with the total that matches (an audited read). More than ``bulk_rows``
     at once is a bulk selection: it needs a supervisor's approval of this very listing."""
     require_context(ctx)
-    require_purpose(ctx, READ_PURPOSES, "the worklist")
+    require_purpose(ctx, READ_PURPOSES, "the worklist", store)
     clause, params = _entry_filter(tier, category, state)
     total = int(store.scalar(f"SELECT count(*) FROM {ENTRIES} WHERE {clause}", params))
 
@@ -307,7 +309,7 @@ def export_entries(
 ) -> int:
     """Every matching entry to a Parquet file: always a bulk selection, so only on an approval."""
     require_context(ctx)
-    require_purpose(ctx, READ_PURPOSES, "the worklist")
+    require_purpose(ctx, READ_PURPOSES, "the worklist", store)
     clause, params = _entry_filter(tier, category, state)
     rows = approved_selection(
         ctx,

@@ -10,15 +10,21 @@ from dataclasses import dataclass
 from datetime import date
 
 from immigrationos.access.agreements import disclosures_of
-from immigrationos.access.policy import require_purpose
+from immigrationos.access.policy import audit_denial, require_purpose
 from immigrationos.audit import log as audit
 from immigrationos.audit.storage import LOG
 from immigrationos.context import Purpose, RequestContext, require_context
+from immigrationos.departures.cases import sync_cases
+from immigrationos.departures.models import default_policy as default_departure_policy
 from immigrationos.errors import NotFoundError, TransitionError
+from immigrationos.lifecycle.corrections import CITIZENSHIP_VERIFIED, RECORD_VOIDED, apply_correction
+from immigrationos.lifecycle.rules import default_events, default_rules
 from immigrationos.priority import workflow as worklist
 from immigrationos.priority.models import PriorityPolicy
+from immigrationos.priority.worklist import build_worklist
 from immigrationos.redress.storage import CONTESTS
 from immigrationos.resolution.service import decide as steward_decide
+from immigrationos.sources.catalog import default_catalog
 from immigrationos.store.engine import Store
 
 SUBJECTS = ("record", "link", "status", "worklist_entry")
@@ -81,11 +87,15 @@ def decide_contest(
     reason: str,
     policy: PriorityPolicy | None = None,
     on: date | None = None,
+    document: str | None = None,
 ) -> Decision:
-    """Accept (and correct) or reject (with a reason) a contest."""
+    """Accept (and correct) or reject (with a reason) a contest. ``document`` is the citizenship
+    evidence an accepted status contest rests on."""
     require_context(ctx)
     if not ctx.actor.roles & DECIDERS:
-        raise TransitionError(f"{ctx.actor.user} may not decide contests: it needs one of {sorted(DECIDERS)}")
+        message = f"{ctx.actor.user} may not decide contests: it needs one of {sorted(DECIDERS)}"
+        audit_denial(ctx, store, f"contest {contest_id}", message)
+        raise TransitionError(message)
     if not reason.strip():
         raise TransitionError(f"contest {contest_id}: a decision carries its reason")
     contest = store.record(f"SELECT * FROM {CONTESTS} WHERE contest_id = ?", [contest_id])
@@ -93,7 +103,7 @@ def decide_contest(
         raise NotFoundError(f"no contest {contest_id}")
     if contest["state"] != "open":
         raise TransitionError(f"contest {contest_id} was already {contest['state']}")
-    correction = _correct(ctx, store, contest, reason, policy, on) if accept else None
+    correction = _correct(ctx, store, contest, reason, policy, on, document) if accept else None
     notify = _recipients(store, int(contest["person_id"]), ctx.actor.user) if accept else []
     with store.transaction():
         store.execute(
@@ -119,18 +129,43 @@ def _correct(
     reason: str,
     policy: PriorityPolicy | None,
     on: date | None,
+    document: str | None,
 ) -> str:
     subject, reference = str(contest["subject"]), str(contest["reference"])
     if subject == "link":
         left, _, right = reference.partition("|")
         steward_decide(ctx, store, rec_a=left, rec_b=right, decision="separate", reason=f"redress: {reason}")
         return f"records {left} and {right} separated; applied by the next resolution"
+    if policy is None or on is None:
+        raise TransitionError(f"correcting a {subject} needs the worklist policy and the date")
     if subject == "worklist_entry":
-        if policy is None or on is None:
-            raise TransitionError("dismissing a worklist entry needs the policy and the date")
         worklist.dismiss(ctx, store, policy, int(reference), reason=f"redress: {reason}", on=on)
         return f"worklist entry {reference} dismissed"
-    return f"{subject} {reference} corrected by the data steward: {reason}"
+    if subject == "status" and not document:
+        raise TransitionError(
+            "a status is corrected through its evidence: give the citizenship document it rests on, "
+            "or contest the record that is wrong"
+        )
+    done = apply_correction(
+        ctx,
+        store,
+        int(str(contest["person_id"])),
+        correction=CITIZENSHIP_VERIFIED if subject == "status" else RECORD_VOIDED,
+        concerns_record=None if subject == "status" else reference,
+        document=document,
+        contest_id=int(str(contest["contest_id"])),
+        on=on,
+        catalog=default_catalog(),
+        events=default_events(),
+        rules=default_rules(),
+        as_of=on,
+    )
+    built = build_worklist(ctx, store, policy, on)
+    synced = sync_cases(ctx, store, default_departure_policy(), on)
+    return (
+        f"{done}; worklist re-evaluated ({built.withdrawn} withdrawn); "
+        f"departure cases in step ({synced.transitions} transitions)"
+    )
 
 
 def statements(store: Store, person_id: int) -> list[str]:
@@ -149,7 +184,10 @@ def list_contests(ctx: RequestContext, store: Store, *, state: str | None = None
     """Contests, newest first (a purpose-checked, audited read)."""
     require_context(ctx)
     require_purpose(
-        ctx, frozenset({Purpose.REDRESS, Purpose.OVERSIGHT, Purpose.DATA_MANAGEMENT}), "the list of contests"
+        ctx,
+        frozenset({Purpose.REDRESS, Purpose.OVERSIGHT, Purpose.DATA_MANAGEMENT}),
+        "the list of contests",
+        store,
     )
     where, params = ("WHERE state = ?", [state]) if state else ("", [])
     rows = store.rows(

@@ -13,10 +13,13 @@ from typing import Any, cast
 
 from splink import DuckDBAPI, Linker
 
+from immigrationos.access.labels import data_labels
+from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext, require_context
 from immigrationos.errors import ImmosError
 from immigrationos.resolution.clustering import CONFLICT_KINDS
 from immigrationos.resolution.records import RECORDS, ROLE_COLUMNS
+from immigrationos.sources.catalog import default_catalog
 from immigrationos.store.engine import Store
 
 IDENTIFIERS = (*CONFLICT_KINDS, "itin", "local_key")
@@ -106,8 +109,17 @@ def explain_pair(
         "((rec_a = ? AND rec_b = ?) OR (rec_a = ? AND rec_b = ?))",
         [rec_a, rec_b, rec_b, rec_a],
     )
+    audit.record(
+        ctx,
+        store,
+        "resolution.explain",
+        subject_person=persons.get(rec_a, persons.get(rec_b)),
+        sources=tuple(sorted({rec_a.split(":", 1)[0], rec_b.split(":", 1)[0]})),
+        justification=f"{rec_a} and {rec_b}",
+    )
     return {
         "records": [rec_a, rec_b],
+        "labels": data_labels(default_catalog(), [rec_a, rec_b]),
         "same_person": persons.get(rec_a) is not None and persons.get(rec_a) == persons.get(rec_b),
         "persons": [persons.get(rec_a), persons.get(rec_b)],
         "identifiers_shared": shared,
@@ -141,9 +153,17 @@ def explain_person(ctx: RequestContext, store: Store, person_id: int) -> dict[st
         "SELECT kind, other_person_id, records, run_id FROM res_person_events WHERE person_id = ? ORDER BY event_id",
         [person_id],
     )
+    audit.record(
+        ctx,
+        store,
+        "resolution.explain",
+        subject_person=person_id,
+        sources=tuple(sorted({r.split(":", 1)[0] for r in recs})),
+    )
     return {
         "person_id": person_id,
         "records": recs,
+        "labels": data_labels(default_catalog(), recs),
         "links": [
             dict(zip(("left", "right", "tier", "rule", "probability"), row, strict=True)) for row in links
         ],

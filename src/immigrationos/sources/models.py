@@ -74,6 +74,7 @@ class SourceSpec(BaseModel):
     allowed_purposes: tuple[Purpose, ...]
     purpose_conditions: dict[Purpose, tuple[str, ...]] = Field(default_factory=dict)
     external_agency: bool
+    written_by_system: bool = False  # records the system itself writes (redress corrections), never a feed
     record_id_field: str
     fields: tuple[FieldSpec, ...]
 
@@ -129,6 +130,11 @@ class Catalog(BaseModel):
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.sources)
+
+    @property
+    def feeds(self) -> tuple[SourceSpec, ...]:
+        """The sources other agencies and the app send (not the records the system writes itself)."""
+        return tuple(s for s in self.sources if not s.written_by_system)
 
     def source(self, name: str) -> SourceSpec:
         """The source named ``name``; raises the catalog error front ends show."""

@@ -174,15 +174,14 @@ def generate_world(
     """Write one file per source plus ``ground_truth/`` and ``manifest.json`` into ``out_dir``."""
     ctx = world_context(params)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sinks = {
-        s.name: TableSink(out_dir / file_name(s.name, fmt), arrow_schema(s), fmt) for s in ctx.catalog.sources
-    }
+    feeds = ctx.catalog.feeds
+    sinks = {s.name: TableSink(out_dir / file_name(s.name, fmt), arrow_schema(s), fmt) for s in feeds}
     truth_records = TableSink(out_dir / "ground_truth" / "records.parquet", _truth_schema(), "parquet")
     truth_persons: TableSink | None = None
     offset = 0
     for chunk, n in enumerate(_chunk_sizes(params)):
         f = draw_facts(ctx, chunk, offset, n)
-        for spec in ctx.catalog.sources:
+        for spec in feeds:
             table, truth = source_records(f, spec, ctx, chunk)
             sinks[spec.name].write(table)
             truth_records.write(pa.Table.from_pandas(truth, schema=_truth_schema(), preserve_index=False))
