@@ -138,6 +138,7 @@ def test_irs_data_only_per_person_on_the_agreement_terms(home: Path, world: Path
             "last_known_address",
             "tax_periods",
             "ground",
+            "statements",
         }  # name, last-known address and tax periods: nothing else
         refusals = [
             (officer, request, as_of + timedelta(days=0), True, "switched off"),

@@ -370,6 +370,9 @@ def test_commands_report_register_and_refuse(flow: Flow, tmp_path: Path) -> None
     assert "registered" in listed.output
     refused = runner.invoke(app, [*home, "departures", "pay", "999999"])
     assert refused.exit_code == 1
+    assert "serves departure_assistance; not data_management" in refused.output  # the purpose first
+    refused = runner.invoke(app, [*home, "--purpose", "departure_assistance", "departures", "pay", "999999"])
+    assert refused.exit_code == 1
     assert "no departure case 999999" in refused.output
 
 

@@ -90,10 +90,24 @@ def test_worklist_commands(home: Path, tmp_path: Path) -> None:
     assert data["reasons"]
     assert data["links"] or data["evidence"]
     verified = runner.invoke(
-        app, [*base, "--user", "analyst-7", "worklist", "verify", str(entry), "--reason", "prints"]
+        app,
+        [
+            *base,
+            "--user",
+            "analyst-7",
+            "--purpose",
+            "enforcement",
+            "worklist",
+            "verify",
+            str(entry),
+            "--reason",
+            "prints",
+        ],
     )
     assert verified.exit_code == 0, verified.output
-    early = runner.invoke(app, [*base, "worklist", "approve", str(entry), "--reason", "skip"])
+    early = runner.invoke(
+        app, [*base, "--purpose", "enforcement", "worklist", "approve", str(entry), "--reason", "skip"]
+    )
     assert early.exit_code == 1
     assert "identity_verified: it cannot become actionable" in early.output
     rebuilt = runner.invoke(app, [*base, "worklist", "build"])

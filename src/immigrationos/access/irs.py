@@ -42,6 +42,7 @@ class IrsDisclosure:
     last_known_address: str | None
     tax_periods: list[int]
     ground: str
+    statements: list[str]  # the person's statements of disagreement travel with the disclosure
 
 
 def _final_order_since(store: Store, person_id: int) -> date | None:
@@ -125,6 +126,8 @@ def request_irs_data(
     )
     latest = rows[0] if rows else None
     address = ", ".join(str(v) for v in latest[2:6] if v) if latest else None
+    from immigrationos.redress.service import statements
+
     return IrsDisclosure(
         person_id=request.person_id,
         officer=ctx.actor.user,
@@ -134,4 +137,5 @@ def request_irs_data(
         last_known_address=address or None,
         tax_periods=sorted({int(r[6]) for r in rows}),
         ground=ground,
+        statements=statements(store, request.person_id),
     )

@@ -329,11 +329,19 @@ def demo(
     world_day = datetime.combine(world_as_of(out), time())
     lifecycle_commands.lifecycle_command(ctx, as_of=world_day)
     departure_commands.sync_command(ctx, as_of=world_day)
+    _declare(st, "departure_assistance")  # paying stipends serves the programme, nothing else
     departure_commands.pay_command(ctx, all_due=True)
     departure_commands.report_command(ctx, chart=st.settings.home / "departures-funnel.png")
+    _declare(st, "data_management")
     worklist_commands.build_command(ctx, on=world_day)
     resolution_commands.evaluate_command(ctx, world=out)
     audit_commands.checkpoint_command(ctx)
+
+
+def _declare(st: CliState, purpose: str) -> None:
+    """The demo's operator declares, for each step, the purpose it serves (and says so)."""
+    st.settings = st.settings.model_copy(update={"purpose": purpose})
+    console.print(f"[dim]Acting as {st.settings.actor} for {purpose}.[/]")
 
 
 def run() -> None:

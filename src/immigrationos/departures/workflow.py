@@ -43,11 +43,15 @@ def _require_transition(case: dict[str, Any], to: CaseState, why: str = "") -> C
     return require_transition("case", case["case_id"], CaseState(case["state"]), to, ALLOWED, why)
 
 
+ACTION_PURPOSES = frozenset({Purpose.DEPARTURE_ASSISTANCE})  # an officer's action serves the programme only
+
+
 def arrange_travel(
     ctx: RequestContext, store: Store, policy: DeparturePolicy, case_id: int, *, cost: Decimal, itinerary: str
 ) -> int:
     """Book and pay the registrant's travel (one booking per itinerary reference)."""
     require_context(ctx)
+    require_purpose(ctx, ACTION_PURPOSES, "arranging travel", store)
     if cost <= 0:
         raise TransitionError(f"case {case_id}: a travel cost must be positive, not {cost}")
     with store.transaction():
@@ -88,6 +92,7 @@ def arrange_travel(
 def pay_stipend(ctx: RequestContext, store: Store, policy: DeparturePolicy, case_id: int) -> Payment:
     """Pay the stipend once, and only for a departure confirmed by evidence the policy accepts."""
     require_context(ctx)
+    require_purpose(ctx, ACTION_PURPOSES, "a stipend payment", store)
     with store.transaction():
         case = _case(store, case_id)
         paid = store.rows(
@@ -161,6 +166,7 @@ def pay_all_due(ctx: RequestContext, store: Store, policy: DeparturePolicy) -> l
 
 def _move(ctx: RequestContext, store: Store, case_id: int, to: CaseState, reason: str, column: str) -> None:
     require_context(ctx)
+    require_purpose(ctx, ACTION_PURPOSES, f"moving a case to {to.value}", store)
     if not reason.strip():
         raise TransitionError(f"case {case_id}: a reason is required")
     with store.transaction():

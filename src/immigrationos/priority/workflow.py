@@ -86,6 +86,9 @@ def _safeguard_now(store: Store, policy: PriorityPolicy, entry: dict[str, Any], 
     return f"safeguard {safeguard} now applies: {reason}" if safeguard else None
 
 
+STEP_PURPOSES = frozenset({Purpose.ENFORCEMENT, Purpose.REDRESS})  # redress may dismiss an entry
+
+
 def _step(
     ctx: RequestContext,
     store: Store,
@@ -98,6 +101,7 @@ def _step(
     params: list[object] | None = None,
 ) -> Step:
     require_context(ctx)
+    require_purpose(ctx, STEP_PURPOSES, "a worklist step", store)
     why = _reason(reason, entry_id)
     with store.transaction():
         entry = _entry(store, entry_id)
