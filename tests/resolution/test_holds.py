@@ -93,3 +93,31 @@ def test_a_name_and_birth_date_proven_shared_needs_more_evidence(store: Store) -
     assert "shared by several persons" in str(reason)
     home = {"postal_code": "78701", "street": "12 OAK ST"}
     assert hold_reason(store, home, home, {"a_number": "111111111"}, {"a_number": "222222222"}) is None
+
+
+def test_a_shared_description_is_proven_across_spellings_of_the_name(store: Store) -> None:
+    """LAYLA RAHMAN and LEILA REHMAN, born the same day, with different A-numbers: two persons whose names
+    sound alike, so a record that matches them on name and birth date alone proves nothing."""
+    layla = {"given_name": "LAYLA", "given_joined": "LAYLA", "given1": "LAYLA", "family_name": "RAHMAN"}
+    layla |= {"family_joined": "RAHMAN", "family1": "RAHMAN", "sex": "F", "country": "IRQ"}
+    leila = layla | {"given_name": "LEILA", "given_joined": "LEILA", "given1": "LEILA"}
+    leila |= {"family_name": "REHMAN", "family_joined": "REHMAN", "family1": "REHMAN"}
+    reason = hold_reason(
+        store,
+        layla | {"fin": "5"},
+        layla,
+        leila | {"a_number": "111111111"},
+        layla | {"a_number": "222222222"},
+    )
+    assert "shared by several persons" in str(reason)
+    other = layla | {"given_name": "MARYAM", "given_joined": "MARYAM", "given1": "MARYAM"}
+    assert (
+        hold_reason(
+            store,
+            layla | {"fin": "5"},
+            layla,
+            other | {"a_number": "111111111"},
+            layla | {"a_number": "222222222"},
+        )
+        is None
+    )

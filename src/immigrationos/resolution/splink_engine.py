@@ -89,8 +89,29 @@ def candidates_from(store: Store, predictions: str) -> int:
     """Turn scored profile pairs (from any engine) into the candidate links the clustering reads."""
     store.execute(f"""
         CREATE OR REPLACE TEMP TABLE _reps AS SELECT profile_id, min(node) AS node FROM {RECORD_PROFILE} GROUP BY 1""")
+    for macro in PHONETIC_MACROS:
+        store.execute(macro)
+    store.execute(f"""CREATE OR REPLACE TEMP TABLE _sounds AS
+        WITH names AS (SELECT name, immos_sound(name) AS sound FROM (
+            SELECT given1 AS name FROM {PROFILES} UNION SELECT family1 FROM {PROFILES}))
+        SELECT p.profile_id, p.dob, g.sound AS given_sound, f.sound AS family_sound
+        FROM {PROFILES} p LEFT JOIN names g ON g.name = p.given1 LEFT JOIN names f ON f.name = p.family1""")
     store.execute(_candidates_sql(predictions))
     return int(store.scalar(f"SELECT count(*) FROM {CANDIDATES}"))
+
+
+# A name's sound (first letter, then its consonants' Soundex classes, repeats collapsed): LAYLA, LEILA
+# and LAILA agree, as RAHMAN and REHMAN do. Two persons whose names sound alike and who share a birth
+# date make that description ambiguous, whatever the spelling each agency used.
+PHONETIC_MACROS = (
+    """CREATE OR REPLACE TEMP MACRO immos_sound(s) AS CASE WHEN s IS NULL OR s = '' THEN NULL
+       ELSE substr(s, 1, 1) || """
+    + "".join("regexp_replace(" for _ in "123456")
+    + """translate(regexp_replace(substr(s, 2), '[^BFPVCGJKQSXZDTLMNR]', '', 'g'),
+           'BFPVCGJKQSXZDTLMNR', '111122222222334556')"""
+    + "".join(f", '{d}+', '{d}', 'g')" for d in "123456")
+    + " END",
+)
 
 
 def _candidates_sql(predictions: str) -> str:
@@ -106,10 +127,13 @@ def _candidates_sql(predictions: str) -> str:
     contradicted = ", ".join(f"CASE WHEN {cond} THEN '{f}' END" for f, cond in differs.items())
     return f"""
         CREATE OR REPLACE TABLE {CANDIDATES} AS
-        WITH shared AS (  -- name and birth date proven to belong to several persons (different identifiers)
-            SELECT given1, family1, dob FROM {PROFILES} WHERE dob IS NOT NULL GROUP BY ALL
-            HAVING greatest(count(DISTINCT a_number), count(DISTINCT ssn), count(DISTINCT fin),
-                            count(DISTINCT passport)) > 1)
+        WITH shared AS (  -- a name's sound and a birth date proven to belong to several persons
+            SELECT s.given_sound, s.family_sound, s.dob FROM {PROFILES} p JOIN _sounds s USING (profile_id)
+            WHERE s.dob IS NOT NULL GROUP BY ALL
+            HAVING greatest(count(DISTINCT p.a_number), count(DISTINCT p.ssn), count(DISTINCT p.fin),
+                            count(DISTINCT p.passport)) > 1),
+        ambiguous AS (  -- the profiles that carry such a description
+            SELECT s.profile_id FROM _sounds s JOIN shared USING (given_sound, family_sound, dob))
         SELECT p.profile_id_l, p.profile_id_r, l.comp AS l_comp, r.comp AS r_comp, rl.node AS l_node, rr.node AS r_node,
                al.rec AS l_rec, ar.rec AS r_rec, p.match_probability, p.match_weight,
                'splink match weight ' || round(p.match_weight, 1) AS rule,
@@ -118,13 +142,13 @@ def _candidates_sql(predictions: str) -> str:
                     THEN 'A-numbers one digit apart or the same digits reordered: likely a typo, confirm and link'
                     WHEN {contradiction} THEN 'contradicting ' || concat_ws(', ', {contradicted}) || ': a person rarely differs there'
                     WHEN {twin} THEN 'possible twin or Jr/Sr: same family name and address, different person data'
-                    WHEN (sl.dob IS NOT NULL OR sr.dob IS NOT NULL) AND NOT coalesce({same_home}, false)
+                    WHEN (sl.profile_id IS NOT NULL OR sr.profile_id IS NOT NULL) AND NOT coalesce({same_home}, false)
                          THEN 'name and birth date shared by several persons: needs an identifier or address'
                END AS hold_reason
         FROM {predictions} p
         JOIN {PROFILES} l ON l.profile_id = p.profile_id_l JOIN {PROFILES} r ON r.profile_id = p.profile_id_r
         JOIN _reps rl ON rl.profile_id = p.profile_id_l JOIN _reps rr ON rr.profile_id = p.profile_id_r
         JOIN {RECORDS} al ON al.node = rl.node JOIN {RECORDS} ar ON ar.node = rr.node
-        LEFT JOIN shared sl ON sl.given1 = l.given1 AND sl.family1 = l.family1 AND sl.dob = l.dob
-        LEFT JOIN shared sr ON sr.given1 = r.given1 AND sr.family1 = r.family1 AND sr.dob = r.dob
+        LEFT JOIN ambiguous sl ON sl.profile_id = l.profile_id
+        LEFT JOIN ambiguous sr ON sr.profile_id = r.profile_id
         ORDER BY p.profile_id_l, p.profile_id_r"""
