@@ -121,3 +121,24 @@ def test_a_shared_description_is_proven_across_spellings_of_the_name(store: Stor
         )
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        (date(1990, 11, 11), date(1909, 11, 11), "two adjacent digits swapped"),  # 1990 keyed as 1909
+        (date(1980, 5, 17), date(1980, 5, 18), "one digit apart"),
+        (date(1980, 5, 17), date(1980, 7, 15), None),  # two digits apart, not adjacent: no typo level
+    ],
+)
+def test_birth_date_typo_levels(store: Store, left: date, right: date, level: str | None) -> None:
+    from immigrationos.resolution.model import dob_comparison
+
+    levels = dob_comparison().get_comparison("duckdb").as_dict()["comparison_levels"]
+    typo = next(lv for lv in levels if "digit" in str(lv.get("label_for_charts")))
+    hit = store.scalar(
+        f"SELECT {typo['sql_condition']} FROM (SELECT ?::DATE AS dob_l, ?::DATE AS dob_r)", [left, right]
+    )
+    assert bool(hit) == (level is not None)
+    if level:
+        assert level in typo["label_for_charts"]

@@ -67,8 +67,8 @@ def dob_comparison(date_format: str = "%Y%m%d") -> CustomComparison:
                 label_for_charts="day and month swapped",
             ),
             cll.CustomLevel(
-                "levenshtein(strftime(dob_l, '%Y%m%d'), strftime(dob_r, '%Y%m%d')) <= 1",
-                label_for_charts="one digit apart",
+                "damerau_levenshtein(strftime(dob_l, '%Y%m%d'), strftime(dob_r, '%Y%m%d')) <= 1",
+                label_for_charts="one digit apart, or two adjacent digits swapped",
             ),
             cll.CustomLevel(
                 "month(dob_l) = month(dob_r) AND day(dob_l) = day(dob_r) AND abs(year(dob_l) - year(dob_r)) = 1",
