@@ -85,6 +85,7 @@ def _per_source_pair(store: Store) -> dict[str, dict[str, float]]:
             "precision": round(tp / predicted, 5) if predicted else 1.0,
             "recall": round(tp / true, 5) if true else 1.0,
             "true_pairs": int(true),
+            "predicted_pairs": int(predicted),
         }
     return out
 
