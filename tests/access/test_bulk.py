@@ -82,7 +82,7 @@ def test_a_bulk_listing_needs_a_supervisors_approval_used_once(home: Path, tmp_p
         with pytest.raises(AccessDeniedError, match="is used"):
             list_entries(ANALYST, store, limit=500, approval=request)
         log = store.rows("SELECT event, outcome FROM audit_log WHERE event LIKE 'bulk.%' ORDER BY seq")
-        report = oversight_report(store)
+        report = oversight_report(make_context("aud", "oversight", roles=frozenset({"auditor"})), store)
     assert log == [
         ("bulk.worklist", "denied"),
         ("bulk.request", "granted"),

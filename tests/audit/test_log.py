@@ -11,7 +11,7 @@ import pytest
 from immigrationos.audit import merkle
 from immigrationos.audit.log import canonical, checkpoint, record, signing_key, verify
 from immigrationos.context import make_context
-from immigrationos.errors import AuditError
+from immigrationos.errors import AccessDeniedError, AuditError
 from immigrationos.store.engine import Store
 
 USERS = [make_context(u, p) for u, p in (("ana", "enforcement"), ("ben", "oversight"), ("cy", "redress"))]
@@ -157,8 +157,9 @@ def test_the_oversight_report_lists_accesses_denials_and_anomalies(store: Store)
         record(snoop, store, "person.view", subject_person=person, sources=("cbp_i94", "irs_filings"))
     record(USERS[1], store, "person.view", outcome="denied", subject_person=9, justification="no role")
     hour = datetime.now(UTC).hour
+    auditor = make_context("aud", "oversight", roles=frozenset({"auditor"}))
     report = oversight_report(
-        store, Thresholds(persons_without_case_per_day=3, working_hours=(hour + 1, hour + 2))
+        auditor, store, Thresholds(persons_without_case_per_day=3, working_hours=(hour + 1, hour + 2))
     )
     assert report["entries"] == 6
     assert {(r["actor"], r["outcome"], r["n"]) for r in report["by_user_and_purpose"]} == {
@@ -169,3 +170,6 @@ def test_the_oversight_report_lists_accesses_denials_and_anomalies(store: Store)
     assert [d["subject_person"] for d in report["denied"]] == [9]
     assert [a["actor"] for a in report["anomalies"]["many_persons_without_a_case"]] == ["snoop"]
     assert len(report["anomalies"]["outside_working_hours"]) == 6
+    assert store.scalar("SELECT event FROM audit_log ORDER BY seq DESC LIMIT 1") == "audit.report"
+    with pytest.raises(AccessDeniedError):
+        oversight_report(snoop, store)  # not for enforcement

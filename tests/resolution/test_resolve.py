@@ -170,3 +170,11 @@ def test_person_ids_stay_stable_when_new_records_arrive(resolved: Path, world: P
     assert kept / len(before) >= 0.99
     assert len(after) > len(before)
     assert events.get("merged", 0) == report.persons_merged
+
+
+def test_a_run_leaves_no_splink_working_tables_in_the_store(resolved: Path) -> None:
+    with store_session(Settings(home=resolved), read_only=True) as store:
+        left = store.scalar(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '%splink%' AND NOT temporary"
+        )
+    assert left == 0

@@ -8,7 +8,10 @@ from datetime import date
 from typing import Any
 
 from immigrationos.access.agreements import agreements
+from immigrationos.access.policy import require_purpose
+from immigrationos.audit import log as audit
 from immigrationos.audit.storage import LOG
+from immigrationos.context import Purpose, RequestContext, require_context
 from immigrationos.store.engine import Store
 
 TAX_SOURCES = ("irs_filings",)
@@ -26,8 +29,19 @@ def _rows(store: Store, sql: str, params: list[Any] | None = None) -> list[dict[
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
-def oversight_report(store: Store, thresholds: Thresholds | None = None) -> dict[str, Any]:
-    t = thresholds or Thresholds()
+def oversight_report(
+    ctx: RequestContext, store: Store, thresholds: Thresholds | None = None
+) -> dict[str, Any]:
+    """The report, for an oversight purpose only; reading the log is itself recorded in it (after the
+    report is drawn, so the report shows the log as it was)."""
+    require_context(ctx)
+    require_purpose(ctx, frozenset({Purpose.OVERSIGHT}), "the oversight report", store)
+    report = _report(store, thresholds or Thresholds())
+    audit.record(ctx, store, "audit.report", justification=f"{report['entries']} entries")
+    return report
+
+
+def _report(store: Store, t: Thresholds) -> dict[str, Any]:
     start, end = t.working_hours
     return {
         "entries": int(store.scalar(f"SELECT count(*) FROM {LOG}")),

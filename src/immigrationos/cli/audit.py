@@ -11,7 +11,7 @@ from rich.table import Table
 from immigrationos.audit.log import checkpoint, signing_key, verify
 from immigrationos.audit.report import oversight_report
 from immigrationos.cli.state import console, fail, state
-from immigrationos.errors import AuditError
+from immigrationos.errors import AuditError, ImmosError
 from immigrationos.store.engine import store_session
 
 app = typer.Typer(
@@ -47,10 +47,14 @@ def verify_command(
 
 @app.command("report")
 def report_command(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """For auditors: accesses by user, purpose and source (tax data apart), denials, and anomalies."""
+    """For auditors (--purpose oversight): accesses by user, purpose and source (tax data apart), denials,
+    outside disclosures, agreements, and anomalies. Reading the log is recorded in it."""
     st = state(ctx)
-    with store_session(st.settings, read_only=True) as store:
-        report = oversight_report(store)
+    try:
+        with store_session(st.settings) as store:
+            report = oversight_report(st.context(), store)
+    except ImmosError as exc:
+        raise fail(exc) from exc
     if as_json:
         print(json.dumps(report, indent=2, default=str))
         return

@@ -19,6 +19,7 @@ from immigrationos.context import RequestContext, require_context
 from immigrationos.errors import ImmosError
 from immigrationos.resolution.clustering import CONFLICT_KINDS
 from immigrationos.resolution.records import RECORDS, ROLE_COLUMNS
+from immigrationos.resolution.storage import drop_splink_tables
 from immigrationos.sources.catalog import default_catalog
 from immigrationos.store.engine import Store
 
@@ -60,6 +61,7 @@ def _waterfall(store: Store, model_path: Path, left: dict[str, Any], right: dict
     spec["retain_matching_columns"] = True
     linker = Linker(DuckDBAPI(connection=store.conn).register(cast(Any, store.conn.table(RECORDS))), spec)
     row = linker.inference.score_pair(_splinkable(left), _splinkable(right)).as_record_list()[0]
+    drop_splink_tables(store)
     prior = spec["probability_two_random_records_match"]
     steps = [
         {

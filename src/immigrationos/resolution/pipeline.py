@@ -247,6 +247,7 @@ class Resolver:
         self._timed("probabilistic links", self.step_probabilistic)
         self._timed("clusters", self.step_clusters)
         self._timed("person ids", self.step_persons)
+        storage.drop_splink_tables(self.store)
         return self.report
 
     def step_records(self) -> None:

@@ -72,3 +72,17 @@ def add_steward_decision(
         [decision_id, rec_a, rec_b, decision, actor, reason],
     )
     return decision_id
+
+
+def drop_splink_tables(store: Store) -> int:
+    """Splink leaves its working tables (blocked pairs, comparison vectors, predictions) in the database
+    it is given; once a run has taken what it needs they only take space in the store."""
+    names = [
+        str(n)
+        for (n,) in store.rows(
+            "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '\\_\\_splink\\_\\_%' ESCAPE '\\' AND NOT temporary"
+        )
+    ]
+    for name in names:
+        store.execute(f'DROP TABLE IF EXISTS "{name}"')
+    return len(names)
