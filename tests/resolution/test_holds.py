@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from immigrationos.config import Settings
+from immigrationos.resolution.records import sound
 from immigrationos.resolution.splink_engine import CANDIDATES, candidates_from
 from immigrationos.store.engine import Store, store_session
 
@@ -49,7 +50,8 @@ def hold_reason(
         {**BASE, **p, "profile_id": i + 1, "comp": (i + 1) * 10} for i, p in enumerate((left, right, *others))
     ]
     store.conn.register("_p", pd.DataFrame(rows))
-    store.execute("CREATE OR REPLACE TABLE res_profiles AS SELECT * FROM _p")
+    sounds = f"{sound('given1')} AS given_sound, {sound('family1')} AS family_sound"
+    store.execute(f"CREATE OR REPLACE TABLE res_profiles AS SELECT *, {sounds} FROM _p")
     store.execute(
         "CREATE OR REPLACE TABLE res_record_profile AS SELECT profile_id AS node, comp, profile_id FROM _p"
     )
@@ -142,3 +144,22 @@ def test_birth_date_typo_levels(store: Store, left: date, right: date, level: st
     assert bool(hit) == (level is not None)
     if level:
         assert level in typo["label_for_charts"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "alike"),
+    [
+        ("LAYLA", "LEILA", True),
+        ("SULEIMAN", "SOLIMAN", True),
+        ("FAISAL", "FAYSAL", True),
+        ("MOHAMMED", "MUHAMMAD", True),
+        ("TESFAYE", "TESFAY", True),
+        ("GARCIA", "GOMEZ", False),
+        ("MINA", "NINA", False),
+    ],
+)
+def test_names_that_sound_alike(store: Store, a: str, b: str, alike: bool) -> None:
+    same = store.scalar(
+        f"SELECT {sound('a')} = {sound('b')} FROM (SELECT ?::VARCHAR AS a, ?::VARCHAR AS b)", [a, b]
+    )
+    assert bool(same) == alike

@@ -59,6 +59,7 @@ def _waterfall(store: Store, model_path: Path, left: dict[str, Any], right: dict
     spec["unique_id_column_name"] = "node"
     spec["retain_intermediate_calculation_columns"] = True
     spec["retain_matching_columns"] = True
+    spec["blocking_rules_to_generate_predictions"] = []  # one given pair is scored: nothing to block
     linker = Linker(DuckDBAPI(connection=store.conn).register(cast(Any, store.conn.table(RECORDS))), spec)
     row = linker.inference.score_pair(_splinkable(left), _splinkable(right)).as_record_list()[0]
     drop_splink_tables(store)

@@ -124,7 +124,8 @@ def address_comparison() -> CustomComparison:
 
 def blocking_rules(extra: str = "") -> list[Any]:
     """Rules that together reach the true pairs: birth date with either name, full name (birth-date
-    typos), swapped names, and address with name (sources without a birth date)."""
+    typos), swapped names, address with name (sources without a birth date), and birth date with names
+    that sound alike (two romanizations of one name)."""
     rules = [
         "l.dob = r.dob AND l.family1 = r.family1",
         "l.dob = r.dob AND l.given1 = r.given1",
@@ -132,6 +133,7 @@ def blocking_rules(extra: str = "") -> list[Any]:
         "l.dob = r.dob AND l.given1 = r.family1 AND l.family1 = r.given1",
         "l.postal_code = r.postal_code AND l.family1 = r.family1 AND substr(l.given1, 1, 1) = substr(r.given1, 1, 1)",
         "l.birth_year = r.birth_year AND l.family1 = r.family1 AND l.given1 = r.given1",
+        "l.dob = r.dob AND l.given_sound = r.given_sound AND l.family_sound = r.family_sound",  # romanized
     ]
     return [f"{rule}{extra}" for rule in rules]
 

@@ -9,7 +9,7 @@ count as strong evidence against a match.
 
 from __future__ import annotations
 
-from immigrationos.resolution.records import RECORDS
+from immigrationos.resolution.records import RECORDS, sound
 from immigrationos.store.engine import Store
 
 PROFILES = "res_profiles"
@@ -53,7 +53,8 @@ def build_profiles(store: Store) -> int:
         CREATE OR REPLACE TABLE {PROFILES} AS
         SELECT DISTINCT ON (rp.profile_id) rp.profile_id, rp.comp, {cols}, i.comp_a_number AS a_number,
                i.comp_ssn AS ssn, i.comp_fin AS fin, i.comp_passport AS passport,
-               coalesce(r.given_joined, '') || ' ' || coalesce(r.family_joined, '') AS full_name
+               coalesce(r.given_joined, '') || ' ' || coalesce(r.family_joined, '') AS full_name,
+               {sound("r.given1")} AS given_sound, {sound("r.family1")} AS family_sound
         FROM {RECORD_PROFILE} rp JOIN {RECORDS} r USING (node) JOIN res_component_ids i ON i.comp = rp.comp
         ORDER BY rp.profile_id, r.node""")
     return int(store.scalar(f"SELECT count(*) FROM {PROFILES}"))

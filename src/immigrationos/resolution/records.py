@@ -39,6 +39,19 @@ def clean_name(expr: str) -> str:
     return f"nullif(trim({letters}), '')"
 
 
+def sound(expr: str) -> str:
+    """A name's sound: its first letter, then its consonants' Soundex classes with repeats collapsed.
+    LAYLA, LEILA and LAILA sound alike, as RAHMAN and REHMAN, FAISAL and FAYSAL, SULEIMAN and SOLIMAN
+    do: romanizations of one name mostly differ in vowels. Plain SQL, so it runs on any engine."""
+    classes = (
+        f"translate(regexp_replace(substr({expr}, 2), '[^BFPVCGJKQSXZDTLMNR]', '', 'g'), "
+        "'BFPVCGJKQSXZDTLMNR', '111122222222334556')"
+    )
+    for digit in "123456":
+        classes = f"regexp_replace({classes}, '{digit}+', '{digit}', 'g')"
+    return f"CASE WHEN coalesce({expr}, '') <> '' THEN substr({expr}, 1, 1) || {classes} END"
+
+
 def digits(expr: str) -> str:
     return f"nullif(regexp_replace(coalesce({expr}, ''), '[^0-9]', '', 'g'), '')"
 

@@ -89,29 +89,8 @@ def candidates_from(store: Store, predictions: str) -> int:
     """Turn scored profile pairs (from any engine) into the candidate links the clustering reads."""
     store.execute(f"""
         CREATE OR REPLACE TEMP TABLE _reps AS SELECT profile_id, min(node) AS node FROM {RECORD_PROFILE} GROUP BY 1""")
-    for macro in PHONETIC_MACROS:
-        store.execute(macro)
-    store.execute(f"""CREATE OR REPLACE TEMP TABLE _sounds AS
-        WITH names AS (SELECT name, immos_sound(name) AS sound FROM (
-            SELECT given1 AS name FROM {PROFILES} UNION SELECT family1 FROM {PROFILES}))
-        SELECT p.profile_id, p.dob, g.sound AS given_sound, f.sound AS family_sound
-        FROM {PROFILES} p LEFT JOIN names g ON g.name = p.given1 LEFT JOIN names f ON f.name = p.family1""")
     store.execute(_candidates_sql(predictions))
     return int(store.scalar(f"SELECT count(*) FROM {CANDIDATES}"))
-
-
-# A name's sound (first letter, then its consonants' Soundex classes, repeats collapsed): LAYLA, LEILA
-# and LAILA agree, as RAHMAN and REHMAN do. Two persons whose names sound alike and who share a birth
-# date make that description ambiguous, whatever the spelling each agency used.
-PHONETIC_MACROS = (
-    """CREATE OR REPLACE TEMP MACRO immos_sound(s) AS CASE WHEN s IS NULL OR s = '' THEN NULL
-       ELSE substr(s, 1, 1) || """
-    + "".join("regexp_replace(" for _ in "123456")
-    + """translate(regexp_replace(substr(s, 2), '[^BFPVCGJKQSXZDTLMNR]', '', 'g'),
-           'BFPVCGJKQSXZDTLMNR', '111122222222334556')"""
-    + "".join(f", '{d}+', '{d}', 'g')" for d in "123456")
-    + " END",
-)
 
 
 def _candidates_sql(predictions: str) -> str:
@@ -128,12 +107,11 @@ def _candidates_sql(predictions: str) -> str:
     return f"""
         CREATE OR REPLACE TABLE {CANDIDATES} AS
         WITH shared AS (  -- a name's sound and a birth date proven to belong to several persons
-            SELECT s.given_sound, s.family_sound, s.dob FROM {PROFILES} p JOIN _sounds s USING (profile_id)
-            WHERE s.dob IS NOT NULL GROUP BY ALL
-            HAVING greatest(count(DISTINCT p.a_number), count(DISTINCT p.ssn), count(DISTINCT p.fin),
-                            count(DISTINCT p.passport)) > 1),
-        ambiguous AS (  -- the profiles that carry such a description
-            SELECT s.profile_id FROM _sounds s JOIN shared USING (given_sound, family_sound, dob))
+            SELECT given_sound, family_sound, dob FROM {PROFILES} WHERE dob IS NOT NULL GROUP BY ALL
+            HAVING greatest(count(DISTINCT a_number), count(DISTINCT ssn), count(DISTINCT fin),
+                            count(DISTINCT passport)) > 1),
+        ambiguous AS (  -- the profiles that carry such a description (spelled in any way)
+            SELECT p.profile_id FROM {PROFILES} p JOIN shared USING (given_sound, family_sound, dob))
         SELECT p.profile_id_l, p.profile_id_r, l.comp AS l_comp, r.comp AS r_comp, rl.node AS l_node, rr.node AS r_node,
                al.rec AS l_rec, ar.rec AS r_rec, p.match_probability, p.match_weight,
                'splink match weight ' || round(p.match_weight, 1) AS rule,
