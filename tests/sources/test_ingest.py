@@ -163,6 +163,26 @@ def test_an_unknown_source_is_rejected(
     assert store.rows("SELECT status, error LIKE 'unknown source%' FROM ingest_files") == [("rejected", True)]
 
 
+def test_a_file_cannot_pose_as_a_redress_correction(
+    ctx: RequestContext, store: Store, catalog: Catalog, tmp_path: Path
+) -> None:
+    """Corrections void records and record citizenship: only an accepted redress decision writes them."""
+    path = tmp_path / "redress_corrections.parquet"
+    spec = catalog.source("redress_corrections")
+    row = {
+        "record_id": "C1",
+        "correction": "RECORD_VOIDED",
+        "concerns_record": "criminal_history:X",
+        "document": None,
+        "decided_on": None,
+        "contest_id": 1,
+    }
+    pq.write_table(pa.table({f: [row[f]] for f in spec.field_names}), path)
+    with pytest.raises(IngestError, match="written by the system"):
+        _ingest(ctx, store, path, catalog)
+    assert store.rows("SELECT status FROM ingest_files") == [("rejected",)]
+
+
 def test_a_missing_required_column_rejects_the_file_naming_the_field(
     ctx: RequestContext, store: Store, world: Path, catalog: Catalog, tmp_path: Path
 ) -> None:

@@ -89,7 +89,7 @@ def apply_correction(
         "contest_id": contest_id,
     }
     watermark = int(store.scalar("SELECT coalesce(max(file_id), 0) FROM ingest_files"))
-    ingest_file(ctx, store, _write(catalog, folder, row), catalog=catalog, batch_rows=1)
+    ingest_file(ctx, store, _write(catalog, folder, row), catalog=catalog, batch_rows=1, system_write=True)
     append_events(store, catalog, events, watermark)
     refresh_persons(store, rules, as_of, {person_id})
     what = (

@@ -116,8 +116,11 @@ def ingest_file(
     catalog: Catalog,
     batch_rows: int,
     on_progress: ProgressFn | None = None,
+    system_write: bool = False,
 ) -> FileReport:
-    """Ingest one file; a whole-file problem is recorded as a rejected file and raised as IngestError."""
+    """Ingest one file; a whole-file problem is recorded as a rejected file and raised as IngestError.
+    A source the system writes itself (redress corrections) is taken only from its own services
+    (``system_write``), never from a file someone hands in: it would change persons' records."""
     require_context(ctx)
     fmt = FORMATS.get(path.suffix.lower())
     sha = file_sha256(path)
@@ -134,6 +137,11 @@ def ingest_file(
         if fmt is None:
             raise IngestError(str(path), f"unsupported file type {path.suffix!r}; use .parquet or .csv")
         spec = source_for(path, catalog)
+        if spec.written_by_system and not system_write:
+            raise IngestError(
+                str(path),
+                f"{spec.name} is written by the system (accepted redress decisions), never ingested",
+            )
         if storage.completed_file(store, sha) is not None:
             return FileReport(path=str(path), source=spec.name, status="skipped")
         storage.ensure_source_tables(store, catalog)
