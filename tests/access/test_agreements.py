@@ -197,6 +197,8 @@ def test_outside_disclosures_are_accounted_for_and_carry_statements(home: Path, 
         assert again["statements_of_disagreement"]
         assert "extension" in again["statements_of_disagreement"][0]
         ledger = accounting(officer, store, person)
+        with pytest.raises(AccessDeniedError, match="accounting of disclosures"):
+            accounting(ANALYST, store, person)  # not for enforcement
         decision = decide_contest(
             officer,
             store,

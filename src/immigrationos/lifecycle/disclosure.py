@@ -15,7 +15,7 @@ from immigrationos.access.agreements import (
 )
 from immigrationos.access.policy import require_purpose
 from immigrationos.audit import log as audit
-from immigrationos.context import RequestContext, require_context
+from immigrationos.context import Purpose, RequestContext, require_context
 from immigrationos.errors import NotFoundError
 from immigrationos.lifecycle.storage import STATUS
 from immigrationos.store.engine import Store
@@ -103,8 +103,12 @@ def disclose_person(
 
 
 def accounting(ctx: RequestContext, store: Store, person_id: int) -> list[dict[str, Any]]:
-    """The accounting of a person's outside disclosures (what the person may ask to see), audited."""
+    """The accounting of a person's outside disclosures (what the person may ask to see through redress,
+    and what oversight reviews), audited."""
     require_context(ctx)
+    require_purpose(
+        ctx, frozenset({Purpose.REDRESS, Purpose.OVERSIGHT}), "the accounting of disclosures", store
+    )
     rows = [
         {
             "disclosure_id": d.disclosure_id,
