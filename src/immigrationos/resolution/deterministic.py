@@ -15,10 +15,11 @@ EDGES = "res_id_edges"
 
 
 def dob_compatible(left: str, right: str) -> str:
-    """Birth dates equal, or one typical error apart (day/month swap, a digit, a year)."""
+    """Birth dates equal, or one typical error apart (day/month swap, a digit, two adjacent digits
+    swapped, a year)."""
     return (
         f"({left} = {right} OR (month({left}) = day({right}) AND day({left}) = month({right}) AND year({left}) = year({right})) "
-        f"OR levenshtein(strftime({left}, '%Y%m%d'), strftime({right}, '%Y%m%d')) <= 1 "
+        f"OR damerau_levenshtein(strftime({left}, '%Y%m%d'), strftime({right}, '%Y%m%d')) <= 1 "
         f"OR (month({left}) = month({right}) AND day({left}) = day({right}) AND abs(year({left}) - year({right})) = 1))"
     )
 
