@@ -19,7 +19,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from immigrationos.access.policy import audit_denial
+from immigrationos.access.policy import require_role
 from immigrationos.audit import log as audit
 from immigrationos.context import Purpose, RequestContext, require_context
 from immigrationos.errors import AccessDeniedError, ConfigurationError, NotFoundError
@@ -106,10 +106,7 @@ class AgreementState:
 
 
 def _require_manager(ctx: RequestContext, store: Store) -> None:
-    if not ctx.actor.roles & MANAGERS:
-        message = f"{ctx.actor.user} may not manage agreements: it needs one of {sorted(MANAGERS)}"
-        audit_denial(ctx, store, "agreements", message)
-        raise AccessDeniedError(message)
+    require_role(ctx, store, MANAGERS, "manage agreements")
 
 
 def record_agreement(ctx: RequestContext, store: Store, catalog: Catalog, agreement: Agreement) -> None:

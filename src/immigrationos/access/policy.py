@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from immigrationos.audit import log as audit
 from immigrationos.context import Purpose, RequestContext
-from immigrationos.errors import AccessDeniedError
+from immigrationos.errors import AccessDeniedError, ImmosError
 from immigrationos.sources.models import Catalog
 from immigrationos.store.engine import Store
 from immigrationos.yamlfile import load_model
@@ -53,6 +53,22 @@ def require_purpose(ctx: RequestContext, allowed: frozenset[Purpose], what: str,
         message = f"{what} serves {names}; not {ctx.purpose.value}"
         audit_denial(ctx, store, what, message)
         raise AccessDeniedError(message)
+
+
+def require_role(
+    ctx: RequestContext,
+    store: Store,
+    roles: frozenset[str],
+    what: str,
+    *,
+    error: type[ImmosError] = AccessDeniedError,
+) -> None:
+    """Refuse (and audit the refusal of) an action none of the actor's roles may take; ``error`` is the
+    exception the calling workflow reports refusals with."""
+    if not ctx.actor.roles & roles:
+        message = f"{ctx.actor.user} may not {what}: it needs one of the roles {sorted(roles)}"
+        audit_denial(ctx, store, what, message)
+        raise error(message)
 
 
 def audit_denial(ctx: RequestContext, store: Store, what: str, message: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from immigrationos.access.bulk import BULK_ROWS, approved_selection, write_parquet
-from immigrationos.access.policy import audit_denial, require_purpose
+from immigrationos.access.policy import require_purpose, require_role
 from immigrationos.audit import log as audit
 from immigrationos.context import Purpose, RequestContext, require_context
 from immigrationos.errors import NotFoundError, TransitionError
@@ -63,10 +63,7 @@ def _require(entry: dict[str, Any], to: EntryState) -> None:
 
 
 def _require_role(ctx: RequestContext, store: Store, roles: frozenset[str], what: str) -> None:
-    if not (ctx.actor.roles & roles):
-        message = f"{ctx.actor.user} may not {what}: it needs one of the roles {sorted(roles)}"
-        audit_denial(ctx, store, what, message)
-        raise TransitionError(message)
+    require_role(ctx, store, roles, what, error=TransitionError)
 
 
 def _reason(reason: str, entry_id: int) -> str:

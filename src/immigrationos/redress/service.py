@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from immigrationos.access.agreements import disclosures_of
-from immigrationos.access.policy import audit_denial, require_purpose
+from immigrationos.access.policy import require_purpose, require_role
 from immigrationos.audit import log as audit
 from immigrationos.audit.storage import LOG
 from immigrationos.context import Purpose, RequestContext, require_context
@@ -92,10 +92,7 @@ def decide_contest(
     """Accept (and correct) or reject (with a reason) a contest. ``document`` is the citizenship
     evidence an accepted status contest rests on."""
     require_context(ctx)
-    if not ctx.actor.roles & DECIDERS:
-        message = f"{ctx.actor.user} may not decide contests: it needs one of {sorted(DECIDERS)}"
-        audit_denial(ctx, store, f"contest {contest_id}", message)
-        raise TransitionError(message)
+    require_role(ctx, store, DECIDERS, "decide contests", error=TransitionError)
     if not reason.strip():
         raise TransitionError(f"contest {contest_id}: a decision carries its reason")
     contest = store.record(f"SELECT * FROM {CONTESTS} WHERE contest_id = ?", [contest_id])
