@@ -45,9 +45,10 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def hold_reason(
     store: Store, left: dict[str, Any], right: dict[str, Any], *others: dict[str, Any]
 ) -> str | None:
-    """Load profiles (1 = left, 2 = right, then others) and one scored pair 1~2; return its hold reason."""
+    """Load profiles (1 = left, 2 = right, then others) and one scored pair 1~2; return its hold reason.
+    Each profile is its own identifier group unless it names one (``comp``)."""
     rows = [
-        {**BASE, **p, "profile_id": i + 1, "comp": (i + 1) * 10} for i, p in enumerate((left, right, *others))
+        {**BASE, "comp": (i + 1) * 10, **p, "profile_id": i + 1} for i, p in enumerate((left, right, *others))
     ]
     store.conn.register("_p", pd.DataFrame(rows))
     sounds = f"{sound('given1')} AS given_sound, {sound('family1')} AS family_sound"
@@ -73,6 +74,38 @@ def test_an_unremarkable_probable_link_is_not_held(store: Store) -> None:
 
 def test_a_contradicting_country_holds_the_link(store: Store) -> None:
     assert "contradicting country" in str(hold_reason(store, {}, {"country": "COL"}))
+
+
+NO_BIRTH_DATE: dict[str, Any] = {"dob": None, "birth_year": None, "comp": 99}
+
+
+@pytest.mark.parametrize(
+    ("right", "group", "held"),
+    [
+        ({"dob": date(1993, 2, 2)}, None, True),  # thirteen years apart
+        ({"dob": date(1981, 8, 1)}, None, True),  # a year and a season
+        ({"dob": date(1980, 9, 30)}, None, False),  # months apart: one person's spread
+        ({"dob": date(1990, 5, 17)}, None, False),  # one digit: a typing error
+        ({"dob": date(1908, 5, 17)}, None, False),  # two digits swapped
+        (NO_BIRTH_DATE, {"dob": date(1961, 3, 3), "comp": 99}, True),  # the record's group says 1961
+        (NO_BIRTH_DATE, {"dob": date(1980, 5, 18), "comp": 99}, False),
+        (NO_BIRTH_DATE, None, False),  # nothing says when the right one was born
+    ],
+)
+def test_birth_dates_years_apart_hold_the_link(
+    store: Store, right: dict[str, Any], group: dict[str, Any] | None, held: bool
+) -> None:
+    reason = hold_reason(store, {}, right, *([group] if group else []))
+    assert ("birth dates over a year apart" in str(reason)) is held
+    assert held or reason is None
+
+
+def test_a_country_contradicted_through_the_group_holds_the_link(store: Store) -> None:
+    """An HHS enrollment has no country, but the SSN it shares with an SSA record says USA."""
+    no_country = {"country": None, "comp": 99}
+    reason = hold_reason(store, {}, no_country, {"country": "USA", "comp": 99})
+    assert "contradicting country (of the records each side is already linked to)" in str(reason)
+    assert hold_reason(store, {}, no_country, {"country": "MEX", "comp": 99}) is None
 
 
 def test_a_contradicting_identifier_holds_the_link(store: Store) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 from splink import DuckDBAPI, Linker
 
 from immigrationos.resolution import model
+from immigrationos.resolution.deterministic import dob_compatible
 from immigrationos.resolution.profiles import PROFILES, RECORD_PROFILE
 from immigrationos.resolution.records import RECORDS
 from immigrationos.store.engine import Store
@@ -32,6 +33,8 @@ EM_RULES = (
 )
 LAMBDA_RULE = "l.dob = r.dob AND l.given_joined = r.given_joined AND l.family_joined = r.family_joined"
 CANDIDATES = "res_candidate_links"
+GROUP_FACTS = "_res_group_facts"
+BIRTH_DATE_SPREAD_DAYS = 400  # a wrong day, or a year off by one with a wrong day: one person's spread
 
 
 class SplinkEngine:
@@ -89,12 +92,38 @@ def candidates_from(store: Store, predictions: str) -> int:
     """Turn scored profile pairs (from any engine) into the candidate links the clustering reads."""
     store.execute(f"""
         CREATE OR REPLACE TEMP TABLE _reps AS SELECT profile_id, min(node) AS node FROM {RECORD_PROFILE} GROUP BY 1""")
+    store.execute(_group_facts_sql())
     store.execute(_candidates_sql(predictions))
+    store.execute(f"DROP TABLE {GROUP_FACTS}")
     return int(store.scalar(f"SELECT count(*) FROM {CANDIDATES}"))
 
 
+def _group_facts_sql() -> str:
+    """What each identifier group says of birth date and country, its records that lack them included
+    (only groups that say something: most say one date and one country)."""
+    return f"""
+        CREATE OR REPLACE TABLE {GROUP_FACTS} AS
+        SELECT comp, list(DISTINCT dob) FILTER (WHERE dob IS NOT NULL) AS dobs,
+               list(DISTINCT country) FILTER (WHERE country IS NOT NULL) AS countries
+        FROM {PROFILES} WHERE dob IS NOT NULL OR country IS NOT NULL GROUP BY comp"""
+
+
+def _birth_dates_apart(left: str, right: str) -> str:
+    """Both sides have birth dates (their identifier groups'), and none of one
+    side's is within a person's usual spread of the other's or a typical error of it."""
+    alike = f"abs(a - b) <= {BIRTH_DATE_SPREAD_DAYS} OR {dob_compatible('a', 'b')}"
+    return (
+        f"({left} IS NOT NULL AND {right} IS NOT NULL AND NOT list_bool_or("
+        f"list_transform({left}, lambda a: list_bool_or(list_transform({right}, lambda b: {alike})))))"
+    )
+
+
 def _candidates_sql(predictions: str) -> str:
-    """Profile pairs mapped to components and representative records, with any reason to hold them."""
+    """Profile pairs mapped to components and representative records, with any reason to hold them.
+
+    A name alone can be shared: two persons of one name whose birth dates lie years apart, or whose
+    countries differ, are not made one by a link that only the name supports, even through a record that
+    lacks them (an IRS filing, say): the identifier group it already belongs to has them."""
     same_home = "(l.postal_code = r.postal_code AND l.street = r.street)"
     twin = (
         f"(l.family_joined = r.family_joined AND {same_home} AND "
@@ -119,6 +148,10 @@ def _candidates_sql(predictions: str) -> str:
                          AND list_sort(string_split(l.a_number, '')) = list_sort(string_split(r.a_number, '')))
                     THEN 'A-numbers one digit apart or the same digits reordered: likely a typo, confirm and link'
                     WHEN {contradiction} THEN 'contradicting ' || concat_ws(', ', {contradicted}) || ': a person rarely differs there'
+                    WHEN {_birth_dates_apart("kl.dobs", "kr.dobs")}
+                         THEN 'birth dates over a year apart, and not a typing error of each other: likely two persons of one name'
+                    WHEN len(kl.countries) > 0 AND len(kr.countries) > 0 AND NOT list_has_any(kl.countries, kr.countries)
+                         THEN 'contradicting country (of the records each side is already linked to): a person rarely differs there'
                     WHEN {twin} THEN 'possible twin or Jr/Sr: same family name and address, different person data'
                     WHEN (sl.profile_id IS NOT NULL OR sr.profile_id IS NOT NULL) AND NOT coalesce({same_home}, false)
                          THEN 'name and birth date shared by several persons: needs an identifier or address'
@@ -129,4 +162,5 @@ def _candidates_sql(predictions: str) -> str:
         JOIN {RECORDS} al ON al.node = rl.node JOIN {RECORDS} ar ON ar.node = rr.node
         LEFT JOIN ambiguous sl ON sl.profile_id = l.profile_id
         LEFT JOIN ambiguous sr ON sr.profile_id = r.profile_id
+        LEFT JOIN {GROUP_FACTS} kl ON kl.comp = l.comp LEFT JOIN {GROUP_FACTS} kr ON kr.comp = r.comp
         ORDER BY p.profile_id_l, p.profile_id_r"""
