@@ -204,6 +204,13 @@ def show_command(ctx: typer.Context, case_id: int, as_json: Json = False) -> Non
         f"{case['evidence_rec'] or ''}"
         + (f"; [yellow]flag[/]: {case['flag_reason']}" if case["flag_reason"] else "")
     )
+    if case["matched_rec"]:
+        console.print(f"matched to {case['matched_rec']} by {case['matched_by']}: {case['matched_note']}")
+    for c in case.get("candidates", []):
+        exits = ", ".join(str(d) for d in c["exits"]) or "none"
+        console.print(
+            f"candidate person {c['person_id']} ({c['record']}, p {c['probability']:.4f}): {c['reason']}; exits since registering: {exits}"
+        )
     table = Table(title="Transitions")
     for col in ("at", "from", "to", "actor", "reason", "evidence"):
         table.add_column(col, overflow="fold")
@@ -262,6 +269,25 @@ def pay_command(
     verb = "was already paid" if p.already_paid else "paid"
     console.print(
         f"case {p.case_id}: stipend {verb} ({p.amount}, transaction {p.txn_id}, evidence {p.evidence_rec})."
+    )
+
+
+@app.command("match")
+def match_command(
+    ctx: typer.Context,
+    case_id: int,
+    record: Annotated[str, typer.Option(help="A record (source:record_id) of the person the registrant is.")],
+    reason: Annotated[str, typer.Option(help="The evidence that settles it (kept with the case).")],
+) -> None:
+    """Tie a registration that resolution held for review to a person ('show' lists the candidates)."""
+    _act(
+        ctx,
+        lambda st, store: workflow.match_registration(
+            st.context(), store, case_id, record=record, reason=reason
+        ),
+    )
+    console.print(
+        f"case {case_id}: matched to the person holding {record}; 'immos departures sync' applies it."
     )
 
 

@@ -32,6 +32,7 @@ class SyncReport:
     created: int = 0
     merged: int = 0
     transitions: int = 0
+    matched_by_departure: int = 0
     states: dict[str, int] = field(default_factory=dict)
     stuck: list[tuple[int, str, str]] = field(default_factory=list)  # (case, state, wanted)
 
@@ -100,61 +101,124 @@ def _open_new_cases(store: Store, ctx: RequestContext, policy: DeparturePolicy, 
     report.created = len(new)
 
 
+SHARED_DESCRIPTION = "name and birth date shared by several persons%"  # resolution's hold reason
+
+
+def _strong_kinds(policy: DeparturePolicy) -> str:
+    return _quote(kind for kind, grade in policy.evidence_grades.items() if grade is Grade.STRONG)
+
+
+def match_by_departure(store: Store, policy: DeparturePolicy) -> int:
+    """Match registrations that resolution held because several persons share their name and birth date
+    to the one candidate with an exit record between the registration and the end of the grace period,
+    when no other candidate has one (the policy's ``match_by_departure``). Returns the cases matched."""
+    if not policy.match_by_departure:
+        return 0
+    app = f"'{APP}:%'"
+    store.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _by_departure AS
+        WITH open AS (SELECT c.case_id, c.person_id FROM {CASES} c
+                      WHERE c.matched_rec IS NULL AND c.state NOT IN ('closed', 'withdrawn')
+                        AND NOT EXISTS (SELECT 1 FROM res_membership m WHERE m.person_id = c.person_id AND m.rec NOT LIKE {app})),
+        regs AS (SELECT o.case_id, min(e.event_date) AS registered, arg_max(e.until, e.event_date) AS planned
+                 FROM open o JOIN {EVENTS} e ON e.person_id = o.person_id AND e.kind = 'SELF_DEPARTURE_REGISTERED' GROUP BY 1),
+        mine AS (SELECT o.case_id, m.rec FROM open o JOIN res_membership m USING (person_id)),
+        held AS (SELECT case_id, v.rec_r AS other, v.match_probability AS p FROM mine JOIN res_review v ON v.rec_l = mine.rec
+                 WHERE v.status = 'open' AND v.reason LIKE '{SHARED_DESCRIPTION}'
+                 UNION ALL
+                 SELECT case_id, v.rec_l, v.match_probability FROM mine JOIN res_review v ON v.rec_r = mine.rec
+                 WHERE v.status = 'open' AND v.reason LIKE '{SHARED_DESCRIPTION}'),
+        candidates AS (SELECT h.case_id, m.person_id, arg_max(h.other, h.p) AS rec, max(h.p) AS p
+                       FROM held h JOIN res_membership m ON m.rec = h.other GROUP BY ALL),
+        exits AS (SELECT k.case_id, k.person_id, min(e.event_date) AS left_on
+                  FROM candidates k JOIN regs USING (case_id) JOIN {EVENTS} e ON e.person_id = k.person_id
+                  WHERE e.kind IN ({_strong_kinds(policy)})
+                    AND e.event_date BETWEEN regs.registered - {policy.evidence_window_days}
+                                         AND coalesce(regs.planned, regs.registered) + {policy.grace_days}
+                  GROUP BY ALL)
+        SELECT k.case_id, any_value(k.rec) FILTER (WHERE x.person_id IS NOT NULL) AS rec,
+               any_value(k.p) FILTER (WHERE x.person_id IS NOT NULL) AS p,
+               any_value(k.person_id) FILTER (WHERE x.person_id IS NOT NULL) AS person_id,
+               any_value(x.left_on) FILTER (WHERE x.person_id IS NOT NULL) AS left_on,
+               count(*) AS candidates
+        FROM candidates k LEFT JOIN exits x USING (case_id, person_id)
+        GROUP BY k.case_id HAVING count(x.person_id) = 1""")
+    matched = int(store.scalar("SELECT count(*) FROM _by_departure"))
+    if matched:
+        store.execute(f"""
+            UPDATE {CASES} c SET matched_rec = b.rec, matched_confidence = b.p,
+                matched_by = 'departure corroboration (policy {policy.version})',
+                matched_note = 'name and birth date shared by ' || b.candidates || ' candidate persons; only person '
+                               || b.person_id || ' has an exit record (' || b.left_on || ') for this registration'
+            FROM _by_departure b WHERE b.case_id = c.case_id""")
+    store.execute("DROP TABLE _by_departure")
+    return matched
+
+
 def derive_facts(store: Store, policy: DeparturePolicy, as_of: date) -> None:
     """Per case: registrations, match, travel, withdrawal, best departure evidence, re-entry, flag,
-    payment, and the state all of that calls for (set-based, into ``dep_facts``)."""
+    payment, and the state all of that calls for (set-based, into ``dep_facts``). A case's evidence is
+    that of the person holding its registrations and, where it was matched to a record of another
+    person (by an officer or by departure corroboration), of that person too."""
     window = policy.evidence_window_days
     presence = _quote(policy.presence_kinds)
     lawful = _quote(s.value for s in policy.lawful_statuses)
     store.execute(f"""
         CREATE OR REPLACE TEMP TABLE {FACTS} AS
-        WITH c AS (SELECT case_id, person_id, state, closed_reason, officer_withdrawn FROM {CASES}),
-        ev AS (SELECT e.* FROM {EVENTS} e WHERE e.person_id IN (SELECT person_id FROM c)),
-        reg AS (SELECT person_id, list(DISTINCT code ORDER BY code) AS registration_ids, min(event_date) AS first_registered,
+        WITH c AS (SELECT case_id, person_id, state, closed_reason, officer_withdrawn, matched_rec, matched_by,
+                          matched_note, matched_confidence FROM {CASES}),
+        cp AS (SELECT case_id, person_id, 0 AS matched FROM c
+               UNION SELECT c.case_id, m.person_id, 1 FROM c JOIN res_membership m ON m.rec = c.matched_rec
+               WHERE m.person_id <> c.person_id),
+        ev AS (SELECT cp.case_id, e.* FROM {EVENTS} e JOIN cp USING (person_id)),
+        reg AS (SELECT case_id, list(DISTINCT code ORDER BY code) AS registration_ids, min(event_date) AS first_registered,
                        max(event_date) AS last_registered, arg_max(until, event_date) AS planned
-                FROM ev WHERE kind = 'SELF_DEPARTURE_REGISTERED' GROUP BY person_id),
-        graded AS (SELECT ev.person_id, ev.rec, ev.event_date, {_grade_case(policy)} AS rank
-                   FROM ev JOIN reg USING (person_id) WHERE ev.event_date >= reg.first_registered - {window}),
-        best AS (SELECT person_id, arg_max(rec, rank * 100000 - epoch(event_date) / 86400) AS evidence_rec,
+                FROM ev WHERE kind = 'SELF_DEPARTURE_REGISTERED' GROUP BY case_id),
+        graded AS (SELECT ev.case_id, ev.rec, ev.event_date, {_grade_case(policy)} AS rank
+                   FROM ev JOIN reg USING (case_id) WHERE ev.event_date >= reg.first_registered - {window}),
+        best AS (SELECT case_id, arg_max(rec, rank * 100000 - epoch(event_date) / 86400) AS evidence_rec,
                         max(rank) AS rank, arg_max(event_date, rank * 100000 - epoch(event_date) / 86400) AS evidence_date
-                 FROM graded WHERE rank IS NOT NULL GROUP BY person_id),
-        confirmed AS (SELECT person_id, min(event_date) AS confirmed_on FROM graded
-                      WHERE rank IN ({_rank_list(policy.confirms_departure)}) GROUP BY person_id),
-        other AS (SELECT ev.person_id,
+                 FROM graded WHERE rank IS NOT NULL GROUP BY case_id),
+        confirmed AS (SELECT case_id, min(event_date) AS confirmed_on FROM graded
+                      WHERE rank IN ({_rank_list(policy.confirms_departure)}) GROUP BY case_id),
+        other AS (SELECT ev.case_id,
                          max(ev.event_date) FILTER (WHERE kind = 'SELF_DEPARTURE_TRAVEL_ARRANGED') AS travel_at,
                          max(ev.event_date) FILTER (WHERE kind = 'SELF_DEPARTURE_WITHDRAWN') AS withdrawn_at
-                  FROM ev GROUP BY ev.person_id),
-        reentry AS (SELECT ev.person_id, min(ev.event_date) AS reentered_on FROM ev JOIN confirmed USING (person_id)
-                    WHERE ev.kind IN ({presence}) AND ev.event_date > confirmed.confirmed_on GROUP BY ev.person_id),
-        members AS (SELECT person_id, bool_or(rec NOT LIKE '{APP}:%') AS has_other_records FROM res_membership
-                    WHERE person_id IN (SELECT person_id FROM c) GROUP BY person_id),
-        links AS (SELECT m.person_id,
+                  FROM ev GROUP BY ev.case_id),
+        reentry AS (SELECT ev.case_id, min(ev.event_date) AS reentered_on FROM ev JOIN confirmed USING (case_id)
+                    WHERE ev.kind IN ({presence}) AND ev.event_date > confirmed.confirmed_on GROUP BY ev.case_id),
+        members AS (SELECT cp.case_id, bool_or(m.rec NOT LIKE '{APP}:%') AS has_other_records
+                    FROM cp JOIN res_membership m USING (person_id) GROUP BY cp.case_id),
+        links AS (SELECT cp.case_id,
                          max(CASE WHEN l.tier = 'probabilistic' THEN l.match_probability ELSE 1.0 END) AS confidence,
                          arg_max(l.tier || ': ' || l.rule, CASE WHEN l.tier = 'probabilistic' THEN l.match_probability ELSE 1.0 END) AS basis
-                  FROM res_links l JOIN res_membership m ON m.rec = l.rec_l
-                  WHERE (l.rec_l LIKE '{APP}:%') <> (l.rec_r LIKE '{APP}:%') AND m.person_id IN (SELECT person_id FROM c)
-                  GROUP BY m.person_id),
-        status AS (SELECT s.person_id, s.status, s.rule FROM {STATUS} s WHERE s.person_id IN (SELECT person_id FROM c)),
-        citizen AS (SELECT person_id, any_value(detail) AS detail FROM {FLAGS}
-                    WHERE flag = 'citizenship_evidence' AND person_id IN (SELECT person_id FROM c) GROUP BY person_id),
+                  FROM res_links l JOIN res_membership m ON m.rec = l.rec_l JOIN cp ON cp.person_id = m.person_id
+                  WHERE (l.rec_l LIKE '{APP}:%') <> (l.rec_r LIKE '{APP}:%')
+                  GROUP BY cp.case_id),
+        status AS (SELECT cp.case_id, arg_max(s.status, cp.matched) AS status, arg_max(s.rule, cp.matched) AS rule
+                   FROM {STATUS} s JOIN cp USING (person_id) GROUP BY cp.case_id),
+        citizen AS (SELECT cp.case_id, any_value(f.detail) AS detail FROM {FLAGS} f JOIN cp USING (person_id)
+                    WHERE f.flag = 'citizenship_evidence' GROUP BY cp.case_id),
         paid AS (SELECT case_id, bool_or(kind = 'stipend') AS stipend_paid, bool_or(kind = 'travel') AS travel_paid
                  FROM {TXNS} GROUP BY case_id)
         SELECT c.case_id, c.person_id, c.state, reg.registration_ids, reg.first_registered, reg.planned,
                coalesce(members.has_other_records, false) AS matched_person,
-               CASE WHEN members.has_other_records THEN links.confidence ELSE 0.0 END AS confidence,
-               CASE WHEN members.has_other_records THEN links.basis ELSE 'no record but the registration' END AS basis,
+               CASE WHEN members.has_other_records THEN coalesce(links.confidence, c.matched_confidence) ELSE 0.0 END AS confidence,
+               CASE WHEN NOT coalesce(members.has_other_records, false) THEN 'no record but the registration'
+                    WHEN links.basis IS NOT NULL THEN links.basis
+                    ELSE 'matched by ' || c.matched_by || ': ' || c.matched_note END AS basis,
                CASE best.rank WHEN 3 THEN 'strong' WHEN 2 THEN 'medium' WHEN 1 THEN 'weak' END AS evidence_grade,
                best.evidence_rec, best.evidence_date, confirmed.confirmed_on, reentry.reentered_on,
                coalesce(other.travel_at IS NOT NULL OR paid.travel_paid, false) AS travel_arranged,
                coalesce(other.withdrawn_at > reg.last_registered, false) OR c.officer_withdrawn AS withdrawn,
-               CASE WHEN citizen.person_id IS NOT NULL THEN 'evidence of US citizenship: ' || citizen.detail
+               CASE WHEN citizen.case_id IS NOT NULL THEN 'evidence of US citizenship: ' || citizen.detail
                     WHEN status.status IN ({lawful}) THEN 'derived status ' || status.status || ' (rule ' || status.rule || ')'
                END AS flag_reason,
                coalesce(paid.stipend_paid, false) AS stipend_paid,
                reg.planned IS NOT NULL AND DATE '{as_of.isoformat()}' > reg.planned + {policy.grace_days} AS past_grace
-        FROM c LEFT JOIN reg USING (person_id) LEFT JOIN best USING (person_id) LEFT JOIN confirmed USING (person_id)
-        LEFT JOIN other USING (person_id) LEFT JOIN reentry USING (person_id) LEFT JOIN members USING (person_id)
-        LEFT JOIN links USING (person_id) LEFT JOIN status USING (person_id) LEFT JOIN citizen USING (person_id)
+        FROM c LEFT JOIN reg USING (case_id) LEFT JOIN best USING (case_id) LEFT JOIN confirmed USING (case_id)
+        LEFT JOIN other USING (case_id) LEFT JOIN reentry USING (case_id) LEFT JOIN members USING (case_id)
+        LEFT JOIN links USING (case_id) LEFT JOIN status USING (case_id) LEFT JOIN citizen USING (case_id)
         LEFT JOIN paid USING (case_id)""")
     store.execute(f"""
         ALTER TABLE {FACTS} ADD COLUMN wanted VARCHAR""")
@@ -261,6 +325,7 @@ def sync_cases(ctx: RequestContext, store: Store, policy: DeparturePolicy, as_of
     with store.transaction():
         _assign_cases_to_persons(store, ctx, report)
         _open_new_cases(store, ctx, policy, report)
+        report.matched_by_departure = match_by_departure(store, policy)
         derive_facts(store, policy, as_of)
         _update_case_columns(store)
         _move_cases(store, ctx, report)

@@ -57,7 +57,11 @@ def departures_quality(store: Store, ground_truth: Path, policy: DeparturePolicy
                (SELECT count(*) FROM cases c JOIN truth t ON t.person_id = c.truth WHERE c.withdrawn AND t.sd_withdrawn_date IS NOT NULL),
                (SELECT count(*) FROM cases WHERE withdrawn),
                (SELECT count(*) FROM truth WHERE NOT sd_departed AND sd_withdrawn_date IS NULL AND NOT sd_lawful),
-               (SELECT count(*) FROM cases WHERE state = 'overdue')""")[0]
+               (SELECT count(*) FROM cases WHERE state = 'overdue'),
+               (SELECT count(*) FROM cases WHERE matched_by LIKE 'departure corroboration%'),
+               (SELECT count(*) FROM cases c JOIN res_membership m ON m.rec = c.matched_rec
+                JOIN read_parquet('{ground_truth / "records.parquet"}') t ON t.source || ':' || t.record_id = c.matched_rec
+                WHERE c.matched_by LIKE 'departure corroboration%' AND t.person_id = c.truth)""")[0]
     (
         registrants,
         cases,
@@ -79,6 +83,8 @@ def departures_quality(store: Store, ground_truth: Path, policy: DeparturePolicy
         withdrawn_cases,
         stayed,
         overdue,
+        corroborated,
+        corroborated_right,
     ) = (int(x or 0) for x in row)
     books = reconcile(store, policy)
     return {
@@ -102,4 +108,5 @@ def departures_quality(store: Store, ground_truth: Path, policy: DeparturePolicy
         "withdrawn": {"true": withdrawn, "cases": withdrawn_cases, "correct": withdrawn_right},
         "stayed_without_withdrawing": stayed,
         "overdue_cases": overdue,
+        "matched_by_departure": {"cases": corroborated, "correct": corroborated_right},
     }

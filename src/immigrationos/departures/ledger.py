@@ -90,18 +90,21 @@ def reconcile(store: Store, policy: DeparturePolicy) -> dict[str, Any]:
     confirms = ", ".join(f"'{g.value}'" for g in policy.releases_stipend)
     payments = store.rows(f"""
         SELECT t.txn_id, t.case_id, t.amount, t.evidence_rec, t.evidence_grade, c.person_id,
-               m.person_id AS evidence_person, t.evidence_grade IN ({confirms}) AS grade_releases
+               m.person_id AS evidence_person, t.evidence_grade IN ({confirms}) AS grade_releases,
+               matched.person_id AS matched_person
         FROM {TXNS} t JOIN {CASES} c USING (case_id) LEFT JOIN res_membership m ON m.rec = t.evidence_rec
+        LEFT JOIN res_membership matched ON matched.rec = c.matched_rec
         WHERE t.kind = 'stipend' ORDER BY t.txn_id""")
     issues = []
-    for txn, case, amount, rec, grade, person, evidence_person, releases in payments:
+    for txn, case, amount, rec, grade, person, evidence_person, releases, matched_person in payments:
         problem = None
         if rec is None:
             problem = "no confirmation record"
         elif evidence_person is None:
             problem = f"confirmation {rec} is no longer in the store"
-        elif evidence_person != person:
-            problem = f"confirmation {rec} now belongs to person {evidence_person}, not the case's {person}"
+        elif evidence_person not in (person, matched_person):
+            matched = f" or its matched {matched_person}" if matched_person is not None else ""
+            problem = f"confirmation {rec} now belongs to person {evidence_person}, not the case's {person}{matched}"
         elif not releases:
             problem = f"evidence grade {grade} does not release a stipend under policy {policy.version}"
         if problem:

@@ -68,6 +68,7 @@ class DeparturePolicy(BaseModel):
     evidence_window_days: int = Field(ge=0)
     presence_kinds: tuple[str, ...]
     lawful_statuses: frozenset[ImmigrationStatus]
+    match_by_departure: bool = False
 
     @field_validator("releases_stipend")
     @classmethod

@@ -38,6 +38,19 @@ def _tables(store: Store) -> None:
         credit DECIMAL(12, 2) NOT NULL DEFAULT 0, CHECK (debit >= 0 AND credit >= 0))""")
 
 
+@migration("departures_002_matched_record")
+def _matched_record(store: Store) -> None:
+    """A registration resolution could not tie to one person (its description is shared) may be matched
+    to a record of the person it is: by an officer, or by the policy's departure corroboration."""
+    for column, kind in (
+        ("matched_rec", "VARCHAR"),
+        ("matched_by", "VARCHAR"),
+        ("matched_note", "VARCHAR"),
+        ("matched_confidence", "DOUBLE"),
+    ):
+        store.execute(f"ALTER TABLE {CASES} ADD COLUMN {column} {kind}")
+
+
 def case_state(store: Store, case_id: int) -> str | None:
     rows = store.rows(f"SELECT state FROM {CASES} WHERE case_id = ?", [case_id])
     return str(rows[0][0]) if rows else None

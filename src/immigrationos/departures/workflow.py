@@ -1,4 +1,4 @@
-"""What a departure officer does to a case: arrange travel, pay the stipend, withdraw, close.
+"""What a departure officer does to a case: match it, arrange travel, pay the stipend, withdraw, close.
 
 Each action checks the case's state against the allowed transitions and the policy, and refuses with a
 reason instead of bending either. Paying is idempotent: asking twice pays once.
@@ -202,6 +202,69 @@ def close(ctx: RequestContext, store: Store, case_id: int, reason: str) -> None:
     )
 
 
+def registration_candidates(store: Store, case: dict[str, Any]) -> list[dict[str, Any]]:
+    """The persons resolution would not tie the case's registrations to on its own (open review items),
+    with why, how likely, and the departures recorded for each since the registration."""
+    rows = store.rows(
+        """WITH mine AS (SELECT rec FROM res_membership WHERE person_id = ?),
+                held AS (SELECT v.rec_r AS other, v.reason, v.match_probability FROM res_review v JOIN mine ON mine.rec = v.rec_l WHERE v.status = 'open'
+                         UNION ALL
+                         SELECT v.rec_l, v.reason, v.match_probability FROM res_review v JOIN mine ON mine.rec = v.rec_r WHERE v.status = 'open')
+           SELECT m.person_id, arg_max(h.other, h.match_probability), arg_max(h.reason, h.match_probability), max(h.match_probability),
+                  (SELECT list(e.event_date ORDER BY e.event_date) FROM life_events e
+                   WHERE e.person_id = m.person_id AND e.kind = 'DEPARTED' AND e.event_date >= ?)
+           FROM held h JOIN res_membership m ON m.rec = h.other
+           WHERE m.person_id <> ? GROUP BY m.person_id ORDER BY 4 DESC, 1""",
+        [case["person_id"], case["first_registered"], case["person_id"]],
+    )
+    return [
+        {
+            "person_id": int(p),
+            "record": str(r),
+            "reason": str(why),
+            "probability": float(prob),
+            "exits": exits or [],
+        }
+        for p, r, why, prob, exits in rows
+    ]
+
+
+def match_registration(ctx: RequestContext, store: Store, case_id: int, *, record: str, reason: str) -> None:
+    """An officer ties a registration resolution held for review to the person holding ``record``
+    (applied at the next sync; it replaces a match made by departure corroboration)."""
+    require_context(ctx)
+    require_purpose(ctx, ACTION_PURPOSES, "matching a registration", store)
+    if not reason.strip():
+        raise TransitionError(f"case {case_id}: a reason is required")
+    with store.transaction():
+        case = _case(store, case_id)
+        person = store.scalar("SELECT person_id FROM res_membership WHERE rec = ?", [record])
+        if person is None:
+            raise NotFoundError(f"no resolved record {record!r}")
+        others = store.scalar(
+            "SELECT count(*) FROM res_membership WHERE person_id = ? AND rec NOT LIKE 'self_departure_app:%'",
+            [case["person_id"]],
+        )
+        if others:
+            raise TransitionError(
+                f"case {case_id}: resolution already ties the registration to person {case['person_id']}; "
+                "a wrong link is undone by a steward ('immos steward separate'), not here"
+            )
+        store.execute(
+            f"UPDATE {CASES} SET matched_rec = ?, matched_by = ?, matched_note = ?, matched_confidence = 1.0 "
+            "WHERE case_id = ?",
+            [record, f"officer {ctx.actor.user}", reason, case_id],
+        )
+        audit.record(
+            ctx,
+            store,
+            "departures.match",
+            subject_person=int(person),
+            sources=("self_departure_app", record.split(":", 1)[0]),
+            justification=f"case {case_id} matched to {record}: {reason}",
+        )
+
+
 READ_PURPOSES = frozenset(
     {Purpose.DEPARTURE_ASSISTANCE, Purpose.OVERSIGHT, Purpose.REDRESS, Purpose.DATA_MANAGEMENT}
 )
@@ -215,6 +278,8 @@ def case_view(ctx: RequestContext, store: Store, case_id: int) -> dict[str, Any]
     audit.record(
         ctx, store, "departures.show", subject_person=int(case["person_id"]), sources=("self_departure_app",)
     )
+    if case["state"] == CaseState.REGISTERED.value or case["matched_rec"]:
+        case["candidates"] = registration_candidates(store, case)
     case["transitions"] = [
         {"at": str(at), "from": f, "to": t, "actor": a, "reason": r, "evidence": e}
         for at, f, t, a, r, e in store.rows(
