@@ -19,7 +19,7 @@ from splink import DuckDBAPI, Linker
 from immigrationos.resolution import model
 from immigrationos.resolution.deterministic import dob_compatible
 from immigrationos.resolution.profiles import PROFILES, RECORD_PROFILE
-from immigrationos.resolution.records import RECORDS
+from immigrationos.resolution.records import RECORDS, sound
 from immigrationos.store.engine import Store
 
 if TYPE_CHECKING:
@@ -56,8 +56,9 @@ class SplinkEngine:
 
     def train(self) -> None:
         self.store.execute(f"""CREATE OR REPLACE TEMP TABLE _train_records AS
-            SELECT node AS profile_id, * EXCLUDE (node) FROM {RECORDS}
-            WHERE hash(rec) % 100 < {TRAINING_SAMPLE_PERCENT}""")  # a content hash: the same sample every time
+            SELECT node AS profile_id, * EXCLUDE (node), {sound("given1")} AS given_sound,
+                   {sound("family1")} AS family_sound  -- the blocking rules name them: Splink checks
+            FROM {RECORDS} WHERE hash(rec) % 100 < {TRAINING_SAMPLE_PERCENT}""")  # a content hash: the same sample every time
         frame = self.db_api.register(cast(Any, self.store.conn.table("_train_records")))
         linker = Linker(frame, model.settings(set(self.store.conn.table("_train_records").columns)))
         linker.training.estimate_probability_two_random_records_match([LAMBDA_RULE], recall=0.5)
