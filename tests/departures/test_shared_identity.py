@@ -240,3 +240,12 @@ def test_the_show_and_match_commands(namesakes: Namesakes) -> None:
     refused = runner.invoke(app, [*home, "--purpose", "departure_assistance", *match])
     assert refused.exit_code == 1
     assert "no resolved record 'cbp_i94:NOPE'" in refused.output
+
+
+def test_a_match_to_a_person_with_a_case_of_their_own_is_refused(store: Store) -> None:
+    """One person, one case, one stipend: the officer closes the duplicate instead."""
+    held = _case(store, "SD-NAMESAKE001")
+    with pytest.raises(TransitionError, match="already has case"):
+        workflow.match_registration(
+            OFFICER, store, int(held["case_id"]), record="self_departure_app:N-2-R", reason="same person"
+        )

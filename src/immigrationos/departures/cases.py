@@ -143,6 +143,10 @@ def match_by_departure(store: Store, policy: DeparturePolicy) -> int:
                count(*) AS candidates
         FROM candidates k LEFT JOIN exits x USING (case_id, person_id)
         GROUP BY k.case_id HAVING count(x.person_id) = 1""")
+    # A candidate with a case of its own is this registrant registering twice: matching would give one
+    # person two cases (and two stipends), so that is left to an officer, who closes one as a duplicate.
+    store.execute(f"""DELETE FROM _by_departure WHERE person_id IN
+                      (SELECT person_id FROM {CASES} WHERE state <> 'closed')""")
     matched = int(store.scalar("SELECT count(*) FROM _by_departure"))
     if matched:
         store.execute(f"""

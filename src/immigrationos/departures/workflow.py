@@ -250,6 +250,15 @@ def match_registration(ctx: RequestContext, store: Store, case_id: int, *, recor
                 f"case {case_id}: resolution already ties the registration to person {case['person_id']}; "
                 "a wrong link is undone by a steward ('immos steward separate'), not here"
             )
+        own = store.scalar(
+            f"SELECT min(case_id) FROM {CASES} WHERE person_id = ? AND state <> 'closed' AND case_id <> ?",
+            [person, case_id],
+        )
+        if own is not None:
+            raise TransitionError(
+                f"case {case_id}: person {person} already has case {own}; close this one as its duplicate "
+                "('immos departures close') so one person has one case and at most one stipend"
+            )
         store.execute(
             f"UPDATE {CASES} SET matched_rec = ?, matched_by = ?, matched_note = ?, matched_confidence = 1.0 "
             "WHERE case_id = ?",
