@@ -50,14 +50,12 @@ def _open_entry(store: Store, person: int) -> bool:
 
 
 def test_a_wrongly_merged_citizen_contests_and_leaves_the_worklist(
-    resolved: Path, world: Path, tmp_path: Path
+    built: Path, world: Path, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
-    shutil.copytree(resolved, home)
+    shutil.copytree(built, home)  # resolved, with the lifecycle and the worklist built
     as_of = world_as_of(world)
     with store_session(Settings(home=home)) as store:
-        run_lifecycle(OPERATOR, store, catalog=default_catalog(), as_of=as_of)
-        build_worklist(ANALYST, store, default_policy(), as_of)
         p_rec = str(
             store.scalar("""SELECT e.rec FROM life_events e JOIN pri_entries p USING (person_id)
             WHERE e.kind = 'REMOVAL_ORDERED' AND p.state = 'candidate' ORDER BY e.rec LIMIT 1""")

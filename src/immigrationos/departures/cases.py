@@ -104,6 +104,17 @@ def _open_new_cases(store: Store, ctx: RequestContext, policy: DeparturePolicy, 
 SHARED_DESCRIPTION = "name and birth date shared by several persons%"  # resolution's hold reason
 
 
+def held_pairs_sql(reason_like: str | None = None) -> str:
+    """(case_id, other, reason, p): the open review items that pair a record of a CTE ``mine`` (case_id,
+    rec) with another record, optionally only those held for a reason (a LIKE pattern)."""
+    cond = "v.status = 'open'" + (f" AND v.reason LIKE '{reason_like}'" if reason_like else "")
+    return f"""SELECT mine.case_id, v.rec_r AS other, v.reason, v.match_probability AS p
+               FROM mine JOIN res_review v ON v.rec_l = mine.rec WHERE {cond}
+               UNION ALL
+               SELECT mine.case_id, v.rec_l, v.reason, v.match_probability
+               FROM mine JOIN res_review v ON v.rec_r = mine.rec WHERE {cond}"""
+
+
 def _strong_kinds(policy: DeparturePolicy) -> str:
     return _quote(kind for kind, grade in policy.evidence_grades.items() if grade is Grade.STRONG)
 
@@ -123,11 +134,7 @@ def match_by_departure(store: Store, policy: DeparturePolicy) -> int:
         regs AS (SELECT o.case_id, min(e.event_date) AS registered, arg_max(e.until, e.event_date) AS planned
                  FROM open o JOIN {EVENTS} e ON e.person_id = o.person_id AND e.kind = 'SELF_DEPARTURE_REGISTERED' GROUP BY 1),
         mine AS (SELECT o.case_id, m.rec FROM open o JOIN res_membership m USING (person_id)),
-        held AS (SELECT case_id, v.rec_r AS other, v.match_probability AS p FROM mine JOIN res_review v ON v.rec_l = mine.rec
-                 WHERE v.status = 'open' AND v.reason LIKE '{SHARED_DESCRIPTION}'
-                 UNION ALL
-                 SELECT case_id, v.rec_l, v.match_probability FROM mine JOIN res_review v ON v.rec_r = mine.rec
-                 WHERE v.status = 'open' AND v.reason LIKE '{SHARED_DESCRIPTION}'),
+        held AS ({held_pairs_sql(SHARED_DESCRIPTION)}),
         candidates AS (SELECT h.case_id, m.person_id, arg_max(h.other, h.p) AS rec, max(h.p) AS p
                        FROM held h JOIN res_membership m ON m.rec = h.other GROUP BY ALL),
         exits AS (SELECT k.case_id, k.person_id, min(e.event_date) AS left_on

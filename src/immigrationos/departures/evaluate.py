@@ -59,7 +59,7 @@ def departures_quality(store: Store, ground_truth: Path, policy: DeparturePolicy
                (SELECT count(*) FROM truth WHERE NOT sd_departed AND sd_withdrawn_date IS NULL AND NOT sd_lawful),
                (SELECT count(*) FROM cases WHERE state = 'overdue'),
                (SELECT count(*) FROM cases WHERE matched_by LIKE 'departure corroboration%'),
-               (SELECT count(*) FROM cases c JOIN res_membership m ON m.rec = c.matched_rec
+               (SELECT count(*) FROM cases c
                 JOIN read_parquet('{ground_truth / "records.parquet"}') t ON t.source || ':' || t.record_id = c.matched_rec
                 WHERE c.matched_by LIKE 'departure corroboration%' AND t.person_id = c.truth)""")[0]
     (

@@ -16,6 +16,7 @@ from immigrationos.access.policy import require_purpose
 from immigrationos.audit import log as audit
 from immigrationos.context import Purpose, RequestContext, require_context
 from immigrationos.departures import ledger
+from immigrationos.departures.cases import held_pairs_sql
 from immigrationos.departures.models import ALLOWED, CaseState, DeparturePolicy, Grade
 from immigrationos.departures.storage import CASES, TRANSITIONS, TXNS, record_transition
 from immigrationos.errors import NotFoundError, TransitionError
@@ -206,11 +207,9 @@ def registration_candidates(store: Store, case: dict[str, Any]) -> list[dict[str
     """The persons resolution would not tie the case's registrations to on its own (open review items),
     with why, how likely, and the departures recorded for each since the registration."""
     rows = store.rows(
-        """WITH mine AS (SELECT rec FROM res_membership WHERE person_id = ?),
-                held AS (SELECT v.rec_r AS other, v.reason, v.match_probability FROM res_review v JOIN mine ON mine.rec = v.rec_l WHERE v.status = 'open'
-                         UNION ALL
-                         SELECT v.rec_l, v.reason, v.match_probability FROM res_review v JOIN mine ON mine.rec = v.rec_r WHERE v.status = 'open')
-           SELECT m.person_id, arg_max(h.other, h.match_probability), arg_max(h.reason, h.match_probability), max(h.match_probability),
+        f"""WITH mine AS (SELECT 0 AS case_id, rec FROM res_membership WHERE person_id = ?),
+                held AS ({held_pairs_sql()})
+           SELECT m.person_id, arg_max(h.other, h.p), arg_max(h.reason, h.p), max(h.p),
                   (SELECT list(e.event_date ORDER BY e.event_date) FROM life_events e
                    WHERE e.person_id = m.person_id AND e.kind = 'DEPARTED' AND e.event_date >= ?)
            FROM held h JOIN res_membership m ON m.rec = h.other
