@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from immigrationos.resolution.clustering import ConstrainedUnionFind, Edge
+from immigrationos.resolution.clustering import SSN_MEETS_ITIN, ConstrainedUnionFind, Edge
 
 IDS = {
     1: {"a_number": {"111111111"}},
@@ -79,3 +79,16 @@ def test_an_a_number_typo_on_records_sharing_a_passport_is_joined_and_flagged() 
     assert uf.find(3) != uf.find(4)  # an SSN is not enough to call a different A-number a typo
     assert uf.find(5) != uf.find(1)  # nor is a passport for an A-number that is not one typo away
     assert len(uf.refused) == 2
+
+
+def test_a_probable_link_never_puts_an_ssn_and_an_itin_in_one_person() -> None:
+    """The chain 1 - 2 - 3 would give one person the SSN of 1 and the ITIN of 3."""
+    ids = {1: {"ssn": {"123456789"}}, 2: {}, 3: {"itin": {"912345678"}}, 4: {"itin": {"912345678"}}}
+    uf = ConstrainedUnionFind(ids)
+    uf.apply([fuzzy(1, 2, 0.99999), fuzzy(2, 3)])
+    assert uf.find(1) == uf.find(2) != uf.find(3)
+    assert [r.reason for r in uf.refused] == [SSN_MEETS_ITIN]
+    uf = ConstrainedUnionFind(ids)
+    uf.apply([identifier(1, 3, "passport"), fuzzy(1, 4)])  # an identifier may; then the ITIN is no news
+    assert uf.find(1) == uf.find(3) == uf.find(4)
+    assert not uf.refused

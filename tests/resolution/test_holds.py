@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from immigrationos.config import Settings
+from immigrationos.resolution.pipeline import ResolveOptions
 from immigrationos.resolution.records import sound
 from immigrationos.resolution.splink_engine import CANDIDATES, candidates_from
 from immigrationos.store.engine import Store, store_session
@@ -33,6 +34,8 @@ BASE: dict[str, Any] = {
     "ssn": None,
     "fin": None,
     "passport": None,
+    "itin": None,
+    "fbi_number": None,
 }
 
 
@@ -42,30 +45,40 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield s
 
 
-def hold_reason(
-    store: Store, left: dict[str, Any], right: dict[str, Any], *others: dict[str, Any]
-) -> str | None:
-    """Load profiles (1 = left, 2 = right, then others) and one scored pair 1~2; return its hold reason.
-    Each profile is its own identifier group unless it names one (``comp``)."""
-    rows = [
-        {**BASE, "comp": (i + 1) * 10, **p, "profile_id": i + 1} for i, p in enumerate((left, right, *others))
-    ]
+def hold_reasons(
+    store: Store, profiles: list[dict[str, Any]], scored: list[tuple[int, int, float]]
+) -> dict[tuple[int, int], str | None]:
+    """Load profiles (numbered from 1, each its own identifier group unless it names one, ``comp``)
+    and scored pairs (left, right, match weight); return each pair's hold reason."""
+    rows = [{**BASE, "comp": (i + 1) * 10, **p, "profile_id": i + 1} for i, p in enumerate(profiles)]
     store.conn.register("_p", pd.DataFrame(rows))
     sounds = f"{sound('given1')} AS given_sound, {sound('family1')} AS family_sound"
-    store.execute(f"CREATE OR REPLACE TABLE res_profiles AS SELECT *, {sounds} FROM _p")
+    store.execute(
+        f"CREATE OR REPLACE TABLE res_profiles AS SELECT * EXCLUDE (itin, fbi_number), {sounds} FROM _p"
+    )
     store.execute(
         "CREATE OR REPLACE TABLE res_record_profile AS SELECT profile_id AS node, comp, profile_id FROM _p"
     )
     store.execute(
-        "CREATE OR REPLACE TABLE res_records AS SELECT profile_id AS node, 'src:' || profile_id AS rec FROM _p"
+        "CREATE OR REPLACE TABLE res_records AS "
+        "SELECT profile_id AS node, 'src:' || profile_id AS rec, * EXCLUDE (profile_id, comp) FROM _p"
+    )
+    store.conn.register(
+        "_scored", pd.DataFrame(scored, columns=["profile_id_l", "profile_id_r", "match_weight"])
     )
     store.execute(
-        "CREATE OR REPLACE TABLE _pred AS SELECT 1 AS profile_id_l, 2 AS profile_id_r, "
-        "0.99999 AS match_probability, 20.0 AS match_weight"
+        "CREATE OR REPLACE TABLE _pred AS SELECT *, 1 / (1 + pow(2, -match_weight)) AS match_probability FROM _scored"
     )
-    candidates_from(store, "_pred")
-    reason = store.scalar(f"SELECT hold_reason FROM {CANDIDATES}")
-    return None if reason is None else str(reason)
+    candidates_from(store, "_pred", ResolveOptions())
+    rows = store.rows(f"SELECT profile_id_l, profile_id_r, hold_reason FROM {CANDIDATES}")
+    return {(int(a), int(b)): None if r is None else str(r) for a, b, r in rows}
+
+
+def hold_reason(
+    store: Store, left: dict[str, Any], right: dict[str, Any], *others: dict[str, Any]
+) -> str | None:
+    """The hold reason of one scored pair, left (1) ~ right (2), among other profiles (3, 4...)."""
+    return hold_reasons(store, [left, right, *others], [(1, 2, 20.0)])[(1, 2)]
 
 
 def test_an_unremarkable_probable_link_is_not_held(store: Store) -> None:
@@ -156,6 +169,34 @@ def test_a_shared_description_is_proven_across_spellings_of_the_name(store: Stor
         )
         is None
     )
+
+
+LONE_VISA: dict[str, Any] = {"comp": 99}  # a visa application with a name, a birth date and nothing else
+
+
+@pytest.mark.parametrize(
+    ("near", "far", "runner_up", "held"),
+    [
+        ({"a_number": "111111111"}, {"a_number": "222222222"}, 17.0, True),  # 3 units apart: either
+        ({"a_number": "111111111"}, {"a_number": "222222222"}, 12.0, False),  # 8 units: the first
+        ({"ssn": "123456789"}, {"itin": "912345678"}, 17.0, True),  # an SSN and an ITIN: two persons
+        ({"a_number": "111111111"}, {"ssn": "123456789"}, 17.0, False),  # may be one person: no contest
+    ],
+)
+def test_a_record_fitting_two_persons_about_equally_is_held(
+    store: Store, near: dict[str, Any], far: dict[str, Any], runner_up: float, held: bool
+) -> None:
+    """Profile 1 is the lone record; 2 and 3 are two identifier groups it fits, at weights 20 and
+    ``runner_up`` (3 was born ten years later, a digit away). If 2 and 3 cannot be one person and the
+    weights are close, neither link is made."""
+    far |= {"dob": date(1990, 5, 17), "birth_year": 1990}  # one digit from the record's: a typo, or not
+    reasons = hold_reasons(store, [LONE_VISA, near, far], [(1, 2, 20.0), (1, 3, runner_up)])
+    contested = {pair: "fits two persons about equally well" in str(r) for pair, r in reasons.items()}
+    assert contested == {(1, 2): held, (1, 3): held}
+    if held:
+        assert "records src:2 and src:3" in str(reasons[(1, 2)])
+    else:
+        assert reasons[(1, 2)] is None
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from immigrationos.context import RequestContext
 from immigrationos.departures.models import ALLOWED, GRADE_RANK, CaseState, DeparturePolicy, Grade
 from immigrationos.departures.storage import CASES, TRANSITIONS, TXNS
 from immigrationos.lifecycle.storage import EVENTS, FLAGS, STATUS
+from immigrationos.resolution.reasons import WHO_COULD_IT_BE
 from immigrationos.store.engine import Store
 
 FACTS = "dep_facts"
@@ -101,13 +102,12 @@ def _open_new_cases(store: Store, ctx: RequestContext, policy: DeparturePolicy, 
     report.created = len(new)
 
 
-SHARED_DESCRIPTION = "name and birth date shared by several persons%"  # resolution's hold reason
-
-
-def held_pairs_sql(reason_like: str | None = None) -> str:
+def held_pairs_sql(reasons: tuple[str, ...] = ()) -> str:
     """(case_id, other, reason, p): the open review items that pair a record of a CTE ``mine`` (case_id,
-    rec) with another record, optionally only those held for a reason (a LIKE pattern)."""
-    cond = "v.status = 'open'" + (f" AND v.reason LIKE '{reason_like}'" if reason_like else "")
+    rec) with another record, optionally only those held for one of ``reasons`` (their openings)."""
+    cond = "v.status = 'open'"
+    if reasons:
+        cond += " AND (" + " OR ".join(f"starts_with(v.reason, '{r}')" for r in reasons) + ")"
     return f"""SELECT mine.case_id, v.rec_r AS other, v.reason, v.match_probability AS p
                FROM mine JOIN res_review v ON v.rec_l = mine.rec WHERE {cond}
                UNION ALL
@@ -120,8 +120,8 @@ def _strong_kinds(policy: DeparturePolicy) -> str:
 
 
 def match_by_departure(store: Store, policy: DeparturePolicy) -> int:
-    """Match registrations that resolution held because several persons share their name and birth date
-    to the one candidate with an exit record between the registration and the end of the grace period,
+    """Match registrations that resolution held because several persons could have made them (they share
+    its name and birth date, or it fits two of them about equally well) to the one candidate with an exit record between the registration and the end of the grace period,
     when no other candidate has one (the policy's ``match_by_departure``). Returns the cases matched."""
     if not policy.match_by_departure:
         return 0
@@ -134,7 +134,7 @@ def match_by_departure(store: Store, policy: DeparturePolicy) -> int:
         regs AS (SELECT o.case_id, min(e.event_date) AS registered, arg_max(e.until, e.event_date) AS planned
                  FROM open o JOIN {EVENTS} e ON e.person_id = o.person_id AND e.kind = 'SELF_DEPARTURE_REGISTERED' GROUP BY 1),
         mine AS (SELECT o.case_id, m.rec FROM open o JOIN res_membership m USING (person_id)),
-        held AS ({held_pairs_sql(SHARED_DESCRIPTION)}),
+        held AS ({held_pairs_sql(WHO_COULD_IT_BE)}),
         candidates AS (SELECT h.case_id, m.person_id, arg_max(h.other, h.p) AS rec, max(h.p) AS p
                        FROM held h JOIN res_membership m ON m.rec = h.other GROUP BY ALL),
         exits AS (SELECT k.case_id, k.person_id, min(e.event_date) AS left_on
@@ -159,7 +159,7 @@ def match_by_departure(store: Store, policy: DeparturePolicy) -> int:
         store.execute(f"""
             UPDATE {CASES} c SET matched_rec = b.rec, matched_confidence = b.p,
                 matched_by = 'departure corroboration (policy {policy.version})',
-                matched_note = 'name and birth date shared by ' || b.candidates || ' candidate persons; only person '
+                matched_note = 'registration fits ' || b.candidates || ' candidate persons; only person '
                                || b.person_id || ' has an exit record (' || b.left_on || ') for this registration'
             FROM _by_departure b WHERE b.case_id = c.case_id""")
     store.execute("DROP TABLE _by_departure")

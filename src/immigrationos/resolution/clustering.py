@@ -3,7 +3,9 @@
 Edges are applied strongest first (steward links, fingerprints, corroborated identifiers, then
 probabilistic links by probability). A merge is refused, and sent to review, when it would put two
 different strong identifiers of one kind into one person (unless the edge itself is a fingerprint or a
-steward's decision, which may only flag it), or join two records a steward has separated. One exception:
+steward's decision, which may only flag it), or join two records a steward has separated. A probable link
+is also refused when it would put an SSN and an ITIN in one person: the IRS issues an ITIN only to a
+person without an SSN, so only a human may decide that one person held both. One exception:
 two A-numbers one typo apart on records that share a passport are a typo, joined and flagged. Applying edges
 in a total order (strength, then record keys) makes the result independent of load order.
 """
@@ -14,12 +16,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 CONFLICT_KINDS = ("a_number", "fin", "ssn", "fbi_number", "passport")
+IDENTITY_KINDS = (*CONFLICT_KINDS, "itin")  # what a component carries: its conflicts, and the ITIN
 # A passport is renewed under a new number, so only fuzzy links treat two passports as two persons.
 FLAG_ONLY_TIERS = {
     "steward": set(CONFLICT_KINDS),
     "fin": {"a_number", "ssn", "fbi_number", "passport"},
     "identifier": {"passport"},
 }
+SSN_MEETS_ITIN = (
+    "would put an SSN and an ITIN in one person: an ITIN is issued only to a person without an SSN"
+)
 
 
 def one_typo_apart(a: str, b: str) -> bool:
@@ -101,6 +107,14 @@ class ConstrainedUnionFind:
         ia, ib = self.ids[a], self.ids[b]
         return {k for k in CONFLICT_KINDS if ia.get(k) and ib.get(k) and not ia[k] & ib[k]}
 
+    def _ssn_meets_itin(self, a: int, b: int) -> bool:
+        """One side holds an SSN and no ITIN, the other an ITIN and no SSN."""
+        ia, ib = self.ids[a], self.ids[b]
+        return any(
+            x.get("ssn") and y.get("itin") and not x.get("itin") and not y.get("ssn")
+            for x, y in ((ia, ib), (ib, ia))
+        )
+
     def union(self, edge: Edge) -> bool:
         a, b = self.find(edge.left), self.find(edge.right)
         if a == b:
@@ -119,6 +133,9 @@ class ConstrainedUnionFind:
             self.flags.append(Flag(edge, "A-numbers one typo apart, joined on a shared passport"))
         if conflicts - FLAG_ONLY_TIERS.get(edge.tier, set()):
             self.refused.append(Refusal(edge, f"would join different {', '.join(sorted(conflicts))}"))
+            return False
+        if edge.tier == "probabilistic" and self._ssn_meets_itin(a, b):
+            self.refused.append(Refusal(edge, SSN_MEETS_ITIN))
             return False
         if conflicts:
             self.flags.append(Flag(edge, f"joined despite different {', '.join(sorted(conflicts))}"))

@@ -19,7 +19,7 @@ from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext, require_context
 from immigrationos.errors import ConfigurationError
 from immigrationos.resolution import storage
-from immigrationos.resolution.clustering import CONFLICT_KINDS, ConstrainedUnionFind, Edge
+from immigrationos.resolution.clustering import CONFLICT_KINDS, IDENTITY_KINDS, ConstrainedUnionFind, Edge
 from immigrationos.resolution.deterministic import EDGES, build_identifier_edges
 from immigrationos.resolution.graph import connected_components
 from immigrationos.resolution.profiles import COMPONENTS, build_profiles
@@ -38,6 +38,7 @@ class ResolveOptions:
     retrain: bool = False
     model_path: Path | None = None
     max_cluster_records: int = 400
+    contest_margin: float = 4.0  # a group fitting two persons within this many match-weight units is held
     engine: str = "duckdb"  # or "spark"
     spark_master: str = "local[2]"
     on: date | None = None  # the run's date, for the data-use agreements in force (default today)
@@ -79,9 +80,9 @@ def _identifier_sets(store: Store, nodes: np.ndarray | None = None) -> dict[int,
     where = "" if nodes is None else "WHERE node IN (SELECT unnest(?))"
     params = [] if nodes is None else [nodes.tolist()]
     out: dict[int, dict[str, set[str]]] = {}
-    cols = ", ".join(CONFLICT_KINDS)
+    cols = ", ".join(IDENTITY_KINDS)
     for row in store.rows(f"SELECT node, {cols} FROM {RECORDS} {where}", params):
-        ids = {k: {v} for k, v in zip(CONFLICT_KINDS, row[1:], strict=True) if v is not None}
+        ids = {k: {v} for k, v in zip(IDENTITY_KINDS, row[1:], strict=True) if v is not None}
         if ids:
             out[int(row[0])] = ids
     return out
@@ -115,10 +116,11 @@ def _resolve_conflicted(
 
 
 def _conflicted_components(store: Store, labels: np.ndarray, separated: list[tuple[int, int]]) -> set[int]:
-    """Components holding two values of one identifier kind, or two separated records (found in SQL,
-    so no per-record identifiers are held in memory)."""
+    """Components holding two values of one identifier kind, an SSN and an ITIN, or two separated
+    records (found in SQL, so no per-record identifiers are held in memory)."""
     store.conn.register("_labels_now", pd.DataFrame({"node": np.arange(len(labels)), "label": labels}))
     having = " OR ".join(f"count(DISTINCT r.{kind}) > 1" for kind in CONFLICT_KINDS)
+    having += " OR (count(r.ssn) > 0 AND count(r.itin) > 0)"
     rows = store.rows(
         f"SELECT l.label FROM _labels_now l JOIN {RECORDS} r USING (node) GROUP BY l.label HAVING {having}"
     )

@@ -98,4 +98,4 @@ class SparkSplinkEngine(SplinkEngine):
         self.store.execute(
             f"CREATE OR REPLACE TEMP TABLE _spark_predictions AS SELECT * FROM read_parquet('{scored}/*.parquet')"
         )
-        return candidates_from(self.store, "_spark_predictions")
+        return candidates_from(self.store, "_spark_predictions", self.options)

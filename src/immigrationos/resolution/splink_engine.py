@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any, cast
 from splink import DuckDBAPI, Linker
 
 from immigrationos.resolution import model
+from immigrationos.resolution.clustering import CONFLICT_KINDS, IDENTITY_KINDS
 from immigrationos.resolution.deterministic import dob_compatible
 from immigrationos.resolution.profiles import PROFILES, RECORD_PROFILE
+from immigrationos.resolution.reasons import FITS_TWO_PERSONS, SHARED_DESCRIPTION
 from immigrationos.resolution.records import RECORDS, sound
 from immigrationos.store.engine import Store
 
@@ -86,27 +88,78 @@ class SplinkEngine:
         predictions = self.profile_linker().inference.predict(
             threshold_match_probability=self.options.review_threshold
         )
-        return candidates_from(self.store, predictions.physical_name)
+        return candidates_from(self.store, predictions.physical_name, self.options)
 
 
-def candidates_from(store: Store, predictions: str) -> int:
+def candidates_from(store: Store, predictions: str, options: ResolveOptions) -> int:
     """Turn scored profile pairs (from any engine) into the candidate links the clustering reads."""
     store.execute(f"""
         CREATE OR REPLACE TEMP TABLE _reps AS SELECT profile_id, min(node) AS node FROM {RECORD_PROFILE} GROUP BY 1""")
     store.execute(_group_facts_sql())
     store.execute(_candidates_sql(predictions))
+    for statement in _hold_contested_sql(options.auto_threshold, options.contest_margin):
+        store.execute(statement)
     store.execute(f"DROP TABLE {GROUP_FACTS}")
     return int(store.scalar(f"SELECT count(*) FROM {CANDIDATES}"))
 
 
 def _group_facts_sql() -> str:
-    """What each identifier group says of birth date and country, its records that lack them included
-    (only groups that say something: most say one date and one country)."""
+    """What each identifier group says of birth date, country and identifiers, its records that lack
+    them included (only groups that say something)."""
+    facts = ("dob", "country", *IDENTITY_KINDS)
+    lists = ", ".join(f"list(DISTINCT r.{f}) FILTER (WHERE r.{f} IS NOT NULL) AS {f}_list" for f in facts)
     return f"""
         CREATE OR REPLACE TABLE {GROUP_FACTS} AS
-        SELECT comp, list(DISTINCT dob) FILTER (WHERE dob IS NOT NULL) AS dobs,
-               list(DISTINCT country) FILTER (WHERE country IS NOT NULL) AS countries
-        FROM {PROFILES} WHERE dob IS NOT NULL OR country IS NOT NULL GROUP BY comp"""
+        SELECT rp.comp, min(r.rec) AS rec, {lists}
+        FROM {RECORD_PROFILE} rp JOIN {RECORDS} r USING (node)
+        WHERE {" OR ".join(f"r.{f} IS NOT NULL" for f in facts)} GROUP BY rp.comp"""
+
+
+def _persons_differ(a: str, b: str) -> str:
+    """Two identifier groups that cannot be one person: two values of one strong identifier, or an SSN
+    on one side and an ITIN on the other (as the clustering refuses them)."""
+    kinds = [
+        f"(len({a}.{k}_list) > 0 AND len({b}.{k}_list) > 0 AND NOT list_has_any({a}.{k}_list, {b}.{k}_list))"
+        for k in CONFLICT_KINDS
+    ]
+    ssn_itin = [
+        f"(len({x}.ssn_list) > 0 AND len({y}.itin_list) > 0 AND coalesce(len({x}.itin_list), 0) = 0 "
+        f"AND coalesce(len({y}.ssn_list), 0) = 0)"
+        for x, y in ((a, b), (b, a))
+    ]
+    return "(" + " OR ".join(kinds + ssn_itin) + ")"
+
+
+def _hold_contested_sql(auto_threshold: float, margin: float) -> list[str]:
+    """Hold every link of an identifier group that fits two persons about equally well.
+
+    A record (a visa application without a passport, say) whose best match and a near-best one lie in
+    two groups that cannot be one person fits both: the stronger link is not evidence enough to choose,
+    so a human does. "Near" is within ``margin`` match-weight units (a Bayes factor of 2**margin)."""
+    accepted = f"hold_reason IS NULL AND match_probability >= {auto_threshold}"
+    reason = (
+        f"'{FITS_TWO_PERSONS} (records ' || min(g1.rec) || ' and ' || min(g2.rec) || "
+        f"', within {margin:g} match-weight units): a human decides which, if either'"
+    )
+    return [
+        f"""CREATE OR REPLACE TEMP TABLE _contested AS
+            WITH scored AS (
+                SELECT l_comp AS comp, r_comp AS other, match_weight AS w, {accepted} AS accepted FROM {CANDIDATES}
+                UNION ALL SELECT r_comp, l_comp, match_weight, {accepted} FROM {CANDIDATES}),
+            best AS (SELECT comp, max(w) AS w FROM scored WHERE accepted GROUP BY comp),
+            near AS (SELECT s.comp, s.other FROM scored s JOIN best b USING (comp) WHERE s.w >= b.w - {margin})
+            SELECT x.comp, {reason} AS reason
+            FROM near x JOIN near y ON x.comp = y.comp AND x.other < y.other
+            JOIN {GROUP_FACTS} g1 ON g1.comp = x.other JOIN {GROUP_FACTS} g2 ON g2.comp = y.other
+            WHERE {_persons_differ("g1", "g2")} GROUP BY x.comp""",
+        f"""CREATE OR REPLACE TEMP TABLE _contested_links AS
+            SELECT c.profile_id_l, c.profile_id_r, min(k.reason) AS reason
+            FROM {CANDIDATES} c JOIN _contested k ON k.comp IN (c.l_comp, c.r_comp)
+            WHERE c.hold_reason IS NULL GROUP BY ALL""",
+        f"""UPDATE {CANDIDATES} SET hold_reason = x.reason FROM _contested_links x
+            WHERE {CANDIDATES}.profile_id_l = x.profile_id_l AND {CANDIDATES}.profile_id_r = x.profile_id_r""",
+        "DROP TABLE _contested; DROP TABLE _contested_links",
+    ]
 
 
 def _birth_dates_apart(left: str, right: str) -> str:
@@ -149,13 +202,13 @@ def _candidates_sql(predictions: str) -> str:
                          AND list_sort(string_split(l.a_number, '')) = list_sort(string_split(r.a_number, '')))
                     THEN 'A-numbers one digit apart or the same digits reordered: likely a typo, confirm and link'
                     WHEN {contradiction} THEN 'contradicting ' || concat_ws(', ', {contradicted}) || ': a person rarely differs there'
-                    WHEN {_birth_dates_apart("kl.dobs", "kr.dobs")}
+                    WHEN {_birth_dates_apart("kl.dob_list", "kr.dob_list")}
                          THEN 'birth dates over a year apart, and not a typing error of each other: likely two persons of one name'
-                    WHEN len(kl.countries) > 0 AND len(kr.countries) > 0 AND NOT list_has_any(kl.countries, kr.countries)
+                    WHEN len(kl.country_list) > 0 AND len(kr.country_list) > 0 AND NOT list_has_any(kl.country_list, kr.country_list)
                          THEN 'contradicting country (of the records each side is already linked to): a person rarely differs there'
                     WHEN {twin} THEN 'possible twin or Jr/Sr: same family name and address, different person data'
                     WHEN (sl.profile_id IS NOT NULL OR sr.profile_id IS NOT NULL) AND NOT coalesce({same_home}, false)
-                         THEN 'name and birth date shared by several persons: needs an identifier or address'
+                         THEN '{SHARED_DESCRIPTION}: needs an identifier or address'
                END AS hold_reason
         FROM {predictions} p
         JOIN {PROFILES} l ON l.profile_id = p.profile_id_l JOIN {PROFILES} r ON r.profile_id = p.profile_id_r
