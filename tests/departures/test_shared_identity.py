@@ -1,8 +1,10 @@
-"""A registration whose name and birth date several persons share: resolution holds it for review, and
-the case is matched by the exit record when exactly one candidate left, by an officer otherwise.
+"""A registration several persons could have made: resolution holds it for review, and the case is
+matched by the exit record when exactly one candidate left, by an officer otherwise.
 
-Built on the small resolved world: two registrants without passport or A-number, each with a namesake
-(an arrival record with the same name and birth date but another passport), then a full resolve."""
+Built on the small resolved world: registrants without passport or A-number, each with a namesake
+(an arrival record with the same name and birth date but another passport; for one of them, a
+registration and a namesake each a year off the registrant's birth date, so the registration fits
+both about equally), then a full resolve."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from immigrationos.departures.models import default_policy
 from immigrationos.errors import TransitionError
 from immigrationos.lifecycle.pipeline import run_lifecycle
 from immigrationos.resolution.pipeline import resolve
+from immigrationos.resolution.reasons import FITS_TWO_PERSONS
 from immigrationos.sources.catalog import default_catalog
 from immigrationos.store.engine import Store, store_session
 from immigrationos.synth.world import world_as_of
@@ -79,6 +82,11 @@ def _exit(record_id: str, identity: dict[str, Any], on: date) -> dict[str, Any]:
     }
 
 
+def _years_on(born: date, years: int) -> date:
+    """The same day ``years`` years away, in the same decade (so only the year's last digit differs)."""
+    return born.replace(year=born.year + (years if born.year % 10 <= 7 else -years))
+
+
 @pytest.fixture(scope="module")
 def namesakes(resolved: Path, world: Path, tmp_path_factory: pytest.TempPathFactory) -> Namesakes:
     home = tmp_path_factory.mktemp("namesakes") / "home"
@@ -86,8 +94,9 @@ def namesakes(resolved: Path, world: Path, tmp_path_factory: pytest.TempPathFact
     as_of = world_as_of(world)
     with store_session(Settings(home=home)) as store:
         run_lifecycle(STEWARD, store, catalog=default_catalog(), as_of=as_of)
-        picked = _pick(store, "overstay", 3)
-    who = dict(zip(["alone_left", "both_left", "identified"], picked, strict=True))
+        picked = _pick(store, "overstay", 6)
+        picked = picked[:3] + [next(p for p in picked[3:] if (p["dob"].month, p["dob"].day) != (2, 29))]
+    who = dict(zip(["alone_left", "both_left", "identified", "fits_two"], picked, strict=True))
     registered, planned = as_of - timedelta(days=60), as_of - timedelta(days=45)
     app = [_registration(i, p, registered, planned) for i, p in enumerate(who.values())]
     app[2] |= {"passport_number": who["identified"]["passport_number"]}
@@ -95,6 +104,9 @@ def namesakes(resolved: Path, world: Path, tmp_path_factory: pytest.TempPathFact
     namesake_arrivals = [
         _arrival_of_namesake(i, who[k], as_of - timedelta(days=400)) for i, k in enumerate(who)
     ]
+    born = who["fits_two"]["dob"]
+    app[3] |= {"dob": _years_on(born, 1)}  # one digit from the registrant's birth date...
+    namesake_arrivals[3] |= {"dob": _years_on(born, 2)}  # ...and from this namesake's
     exits = [
         _exit("N-0-X", _identity(who["alone_left"]), planned + timedelta(days=2)),
         _exit("N-1-X", _identity(who["both_left"]), planned + timedelta(days=1)),
@@ -103,6 +115,7 @@ def namesakes(resolved: Path, world: Path, tmp_path_factory: pytest.TempPathFact
             {**_identity(who["both_left"]), "passport_number": namesake_arrivals[1]["passport_number"]},
             planned + timedelta(days=3),
         ),
+        _exit("N-3-X", _identity(who["fits_two"]), planned + timedelta(days=2)),
     ]
     feed = tmp_path_factory.mktemp("namesake-feed")
     files = [
@@ -163,6 +176,26 @@ def test_the_one_candidate_who_left_is_matched_and_confirmed(namesakes: Namesake
     assert case["evidence_grade"] == "strong"
     assert case["evidence_rec"] == "cbp_i94:N-0-X"
     assert case["match_basis"].startswith("matched by departure corroboration")
+
+
+def test_a_registration_fitting_two_persons_is_told_apart_by_the_exit(
+    namesakes: Namesakes, store: Store
+) -> None:
+    """Registrant and namesake are each one digit from what was typed, so resolution holds the
+    registration as fitting both; only the registrant left, so corroboration matches it to them."""
+    rec = "self_departure_app:N-3-R"
+    reasons = {
+        str(r)
+        for (r,) in store.rows(
+            "SELECT reason FROM res_review WHERE status = 'open' AND ? IN (rec_l, rec_r)", [rec]
+        )
+    }
+    assert any(r.startswith(FITS_TWO_PERSONS) for r in reasons), reasons
+    case = _case(store, "SD-NAMESAKE003")
+    assert case["matched_by"].startswith("departure corroboration")
+    assert _person_of(store, case["matched_rec"]) == namesakes.who["fits_two"]["person_id"]
+    assert case["state"] == "departed"
+    assert case["evidence_rec"] == "cbp_i94:N-3-X"
 
 
 def test_two_candidates_leaving_leave_the_case_to_an_officer(namesakes: Namesakes, store: Store) -> None:
