@@ -1,6 +1,6 @@
 """Benchmark: resolve a generated world and compare with a textbook Splink dedupe of the same records.
 
-    python benchmarks/resolve.py --persons 1000000 [--world DIR] [--skip-baseline]
+    python benchmarks/resolve.py --persons 1000000 [--seed 42] [--world DIR] [--skip-baseline]
 
 Prints wall time and peak RSS of each step, our quality against the ground truth (pairwise, B-cubed,
 ambiguous slice, worst source pairs) and, side by side, the textbook model's time and F1.
@@ -82,14 +82,15 @@ def textbook_baseline(store: Store, ground_truth: Path) -> tuple[float, dict[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=42, help="another seed: another world of that size")
     parser.add_argument("--world", type=Path, default=None, help="reuse a generated world")
     parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="immos-resolve-"))
     world = args.world or work / "world"
-    print(f"machine: {os.cpu_count()} cores; persons: {args.persons:,}; world: {world}")
+    print(f"machine: {os.cpu_count()} cores; persons: {args.persons:,}; seed {args.seed}; world: {world}")
     if args.world is None:
-        generate_world(WorldParams(persons=args.persons), world)
+        generate_world(WorldParams(persons=args.persons, seed=args.seed), world)
     settings = Settings(home=work / "home")
     ctx = make_context("benchmark", "data_management", roles=frozenset({"data_steward"}))
     with store_session(settings) as store:
