@@ -17,8 +17,9 @@ from immigrationos.access.users import (
     issue_token,
 )
 from immigrationos.cli.main import app
+from immigrationos.config import Settings
 from immigrationos.errors import AccessDeniedError, ConfigurationError
-from immigrationos.store.engine import Store
+from immigrationos.store.engine import Store, store_session
 
 ROLES = {"analyst", "supervisor", "auditor"}
 
@@ -77,3 +78,20 @@ def test_users_commands(tmp_path: Path) -> None:
     bad = runner.invoke(app, [*home, "users", "add", "bo", "--role", "pope", "--password-file", str(secret)])
     assert bad.exit_code == 1
     assert "unknown roles" in bad.output
+
+
+def test_users_add_prompts_for_the_password_twice_and_keeps_it_off_screen(tmp_path: Path) -> None:
+    runner = CliRunner(env={"COLUMNS": "160"})
+    home = ["--home", str(tmp_path / "home")]
+    typed = "typed at the prompt, twice"
+    mismatch = runner.invoke(
+        app, [*home, "users", "add", "eve", "--role", "analyst"], input=f"{typed}\nsomething else\n" * 2
+    )
+    assert "do not match" in mismatch.output  # asked again after the mismatch
+    added = runner.invoke(
+        app, [*home, "users", "add", "cy", "--role", "analyst"], input=f"{typed}\n{typed}\n"
+    )
+    assert added.exit_code == 0, added.output
+    assert typed not in added.output
+    with store_session(Settings(home=tmp_path / "home")) as store:
+        assert "analyst" in check_password(store, "cy", typed).roles

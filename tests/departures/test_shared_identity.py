@@ -95,7 +95,7 @@ def namesakes(resolved: Path, world: Path, tmp_path_factory: pytest.TempPathFact
     with store_session(Settings(home=home)) as store:
         run_lifecycle(STEWARD, store, catalog=default_catalog(), as_of=as_of)
         picked = _pick(store, "overstay", 6)
-        picked = picked[:3] + [next(p for p in picked[3:] if (p["dob"].month, p["dob"].day) != (2, 29))]
+        picked = [*picked[:3], next(p for p in picked[3:] if (p["dob"].month, p["dob"].day) != (2, 29))]
     who = dict(zip(["alone_left", "both_left", "identified", "fits_two"], picked, strict=True))
     registered, planned = as_of - timedelta(days=60), as_of - timedelta(days=45)
     app = [_registration(i, p, registered, planned) for i, p in enumerate(who.values())]

@@ -50,14 +50,20 @@ def add_command(
     name: str,
     role: Annotated[list[str], typer.Option("--role", help="A role from access/roles.yaml (repeatable).")],
     password_file: Annotated[
-        Path, typer.Option(help="A file holding the initial password (12+ characters).")
-    ],
+        Path | None,
+        typer.Option(help="A file holding the initial password (12+ characters); without it, a prompt."),
+    ] = None,
 ) -> None:
-    """Add a user with roles and an argon2-hashed password."""
+    """Add a user with roles and an argon2-hashed password (typed at a hidden prompt, twice, or read
+    from a file for scripts: never on the command line, where the shell history would keep it)."""
     _require_admin(ctx)
     st = state(ctx)
     try:
-        password = password_file.read_text(encoding="utf-8").strip()
+        password = (
+            password_file.read_text(encoding="utf-8").strip()
+            if password_file
+            else str(typer.prompt(f"Initial password for {name}", hide_input=True, confirmation_prompt=True))
+        )
         with store_session(st.settings) as store:
             ensure_local_admin(store, st.settings.home)
             add_user(store, name, tuple(role), password, set(default_policy().roles.roles))
