@@ -29,6 +29,7 @@ from immigrationos.lifecycle.disclosure import accounting, disclose_person
 from immigrationos.lifecycle.pipeline import run_lifecycle
 from immigrationos.priority.models import default_policy
 from immigrationos.redress.service import decide_contest, file_contest
+from immigrationos.resolution.incremental import attach_new_records
 from immigrationos.resolution.pipeline import resolve
 from immigrationos.sources.catalog import default_catalog
 from immigrationos.store.engine import Store, store_session
@@ -120,7 +121,9 @@ def home(resolved: Path, world: Path, tmp_path_factory: pytest.TempPathFactory) 
     return copy
 
 
-def test_a_run_after_an_agreement_ends_leaves_its_source_out(home: Path, tmp_path: Path) -> None:
+def test_a_run_after_an_agreement_ends_leaves_its_source_out_and_a_new_one_brings_it_back(
+    home: Path, tmp_path: Path
+) -> None:
     copy = tmp_path / "home"
     shutil.copytree(home, copy)
     with store_session(Settings(home=copy)) as store:
@@ -140,6 +143,21 @@ def test_a_run_after_an_agreement_ends_leaves_its_source_out(home: Path, tmp_pat
     assert after == 0
     assert "no data-use agreement" in report.excluded["hud_assistance"]
     assert "hud_assistance" in logged
+    with store_session(
+        Settings(home=copy)
+    ) as store:  # a new agreement: the near-real-time path reads HUD whole
+        renewed = next(
+            a for a in standard_agreements(default_catalog(), date.today()) if "hud_assistance" in a.fields
+        )
+        record_agreement(
+            STEWARD, store, default_catalog(), renewed.model_copy(update={"agreement_id": "CMA-HUD-NEW"})
+        )
+        attached = attach_new_records(STEWARD, store, default_catalog())
+        back = int(store.scalar("SELECT count(*) FROM res_membership WHERE rec LIKE 'hud_assistance:%'"))
+        again = attach_new_records(STEWARD, store, default_catalog())
+    assert back == before
+    assert attached.new_records == before
+    assert again.new_records == 0
 
 
 def test_outside_disclosures_are_accounted_for_and_carry_statements(home: Path, tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ points at exactly one person joins it; one that points at none starts a new pers
 several, that contradicts the person's identifiers, or whose identifier lacks corroboration goes to
 review and starts a new person. Existing persons are never merged or split here: that is the full run's
 job (`immos resolve`), which also brings the probabilistic tier to the new records and keeps their ids.
+A source that enters the matching scope (its data-use agreement starts) is read whole, not only its
+files since the last run.
 """
 
 from __future__ import annotations
@@ -41,11 +43,14 @@ class AttachReport:
 
 
 def _stage_new_records(store: Store, catalog: Catalog, after_file: int) -> int:
+    """The records of files after ``after_file``, and every unresolved record of a source the last run
+    did not resolve (its agreement has started since)."""
     first = int(store.scalar(f"SELECT coalesce(max(node), -1) + 1 FROM {RECORDS}"))
+    whole = frozenset(s.name for s in catalog.sources) - storage.resolved_sources(store)
+    select = records_select(catalog, first_node=first, after_file=after_file, whole=whole)
     store.execute(
         f"""CREATE OR REPLACE TEMP TABLE {NEW} AS
-            SELECT * FROM ({records_select(catalog, first_node=first, after_file=after_file)})
-            WHERE rec NOT IN (SELECT rec FROM res_membership)"""
+            SELECT * FROM ({select}) WHERE rec NOT IN (SELECT rec FROM res_membership)"""
     )
     return int(store.scalar(f"SELECT count(*) FROM {NEW}"))
 
@@ -131,8 +136,11 @@ def attach_new_records(
     through = storage.last_file_id(store)
     scope = matching_catalog(store, catalog, on or date.today())
     report.new_records = _stage_new_records(store, scope.catalog, storage.watermark(store))
+    in_scope = {s.name for s in scope.catalog.sources}
     if not report.new_records:
-        storage.set_watermark(store, through, report.run_id - 1)
+        with store.transaction():
+            storage.set_watermark(store, through, report.run_id - 1)
+            storage.set_resolved_sources(store, in_scope)
         return report
     new = [str(r) for (r,) in store.rows(f"SELECT rec FROM {NEW} ORDER BY rec")]
     matches = _identifier_matches(store)
@@ -187,7 +195,7 @@ def attach_new_records(
             created.append(first + i)
     report.new_persons = len(created)
     report.persons = set(assignment.values())
-    _write(ctx, store, report, assignment, links, review, created)
+    _write(ctx, store, report, assignment, links, review, created, in_scope)
     storage.set_watermark(store, through, report.run_id)
     audit.record(
         ctx,
@@ -206,6 +214,7 @@ def _write(
     links: list[tuple[str, str, str]],
     review: list[tuple[str, str, str]],
     created: list[int],
+    in_scope: set[str],
 ) -> None:
     """Everything of one incremental run in one transaction."""
     run = report.run_id
@@ -233,6 +242,7 @@ def _write(
                     GROUP BY person_id""",
                 [created],
             )
+        storage.set_resolved_sources(store, in_scope)
         store.execute(
             "INSERT INTO res_runs VALUES (?, now(), ?, ?, ?, ?, NULL, NULL, NULL, 'incremental')",
             [run, ctx.actor.user, ctx.purpose.value, report.new_records, len(created)],

@@ -358,6 +358,7 @@ class Resolver:
             self._write_links()
             self._write_flags()
             storage.set_watermark(self.store, self.files_through, self.report.run_id)
+            storage.set_resolved_sources(self.store, {s.name for s in self.catalog.sources})
             o = self.options
             self.store.execute(
                 "INSERT INTO res_runs VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?)",

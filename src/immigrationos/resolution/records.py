@@ -122,11 +122,19 @@ def _select_for(spec: SourceSpec, after_file: int | None) -> str:
     )
 
 
-def records_select(catalog: Catalog, *, first_node: int = 0, after_file: int | None = None) -> str:
-    """The normalised records (all, or only those of files ingested after ``after_file``), numbered
-    from ``first_node`` in record order."""
+def records_select(
+    catalog: Catalog,
+    *,
+    first_node: int = 0,
+    after_file: int | None = None,
+    whole: frozenset[str] = frozenset(),
+) -> str:
+    """The normalised records (all, or only those of files ingested after ``after_file`` except for the
+    sources named in ``whole``), numbered from ``first_node`` in record order."""
     union = "\nUNION ALL\n".join(
-        _select_for(s, after_file) for s in catalog.sources if any(f.role for f in s.fields)
+        _select_for(s, None if s.name in whole else after_file)
+        for s in catalog.sources
+        if any(f.role for f in s.fields)
     )
     return f"""
         SELECT row_number() OVER (ORDER BY rec) - 1 + {int(first_node)} AS node, *, split_part(family_name, ' ', 1) AS family1, split_part(given_name, ' ', 1) AS given1,

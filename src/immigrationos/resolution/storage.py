@@ -36,6 +36,24 @@ def _watermark(store: Store) -> None:
     store.execute("CREATE TABLE res_watermark (max_file_id BIGINT NOT NULL, run_id BIGINT NOT NULL)")
 
 
+@migration("resolution_003_scope")
+def _scope(store: Store) -> None:
+    """The sources the last run resolved: one that enters the matching scope later (its agreement
+    starts) has older files than the watermark, which the incremental path must read whole."""
+    store.execute("CREATE TABLE res_scope (source VARCHAR PRIMARY KEY)")
+    store.execute("INSERT INTO res_scope SELECT DISTINCT split_part(rec, ':', 1) FROM res_membership")
+
+
+def resolved_sources(store: Store) -> set[str]:
+    return {str(s) for (s,) in store.rows("SELECT source FROM res_scope")}
+
+
+def set_resolved_sources(store: Store, sources: set[str]) -> None:
+    store.execute("DELETE FROM res_scope")
+    if sources:
+        store.execute("INSERT INTO res_scope SELECT unnest(?::VARCHAR[])", [sorted(sources)])
+
+
 def watermark(store: Store) -> int:
     rows = store.rows("SELECT max_file_id FROM res_watermark")
     return int(rows[0][0]) if rows else 0
