@@ -80,6 +80,25 @@ def test_explain_a_pair_adds_up_and_names_the_evidence(resolved: Path) -> None:
             explain_pair(CTX, store, left, "cbp_i94:nope", model_path=resolved / "resolution_model.json")
 
 
+def test_explain_a_held_pair_says_why_it_waits(resolved: Path) -> None:
+    with store_session(Settings(home=resolved)) as store:
+        left, right, reason = store.rows(
+            """SELECT v.rec_l, v.rec_r, v.reason FROM res_review v JOIN res_membership a ON a.rec = v.rec_l
+               JOIN res_membership b ON b.rec = v.rec_r WHERE v.status = 'open' AND v.tier = 'probabilistic'
+               AND a.person_id <> b.person_id ORDER BY v.rec_l LIMIT 1"""
+        )[0]
+        data = explain_pair(CTX, store, left, right, model_path=resolved / "resolution_model.json")
+        assert data["same_person"] is False
+        assert reason in {h["reason"] for h in data["held_for_review"]}
+        linked = store.rows("SELECT rec_l, rec_r FROM res_links ORDER BY rec_l LIMIT 1")[0]
+        assert (
+            explain_pair(CTX, store, *linked, model_path=resolved / "resolution_model.json")[
+                "held_for_review"
+            ]
+            == []
+        )
+
+
 def test_explain_a_person_lists_links_over_all_its_records(resolved: Path) -> None:
     with store_session(Settings(home=resolved)) as store:
         pid = store.scalar(

@@ -236,6 +236,8 @@ def _print_pair(data: dict[str, Any]) -> None:
         console.print(table)
     for d in data["steward_decision"]:
         console.print(f"steward decision: {d['decision']} by {d['actor']}: {d['reason']}")
+    for h in data["held_for_review"]:
+        console.print(f"held for review ({h['left']} ~ {h['right']}): {h['reason']}")
 
 
 def _print_person(data: dict[str, Any]) -> None:

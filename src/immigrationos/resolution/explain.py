@@ -112,6 +112,14 @@ def explain_pair(
         "((rec_a = ? AND rec_b = ?) OR (rec_a = ? AND rec_b = ?))",
         [rec_a, rec_b, rec_b, rec_a],
     )
+    held = store.rows(
+        """SELECT v.rec_l, v.rec_r, v.reason, v.match_probability FROM res_review v
+           JOIN res_membership a ON a.rec = v.rec_l JOIN res_membership b ON b.rec = v.rec_r
+           WHERE v.status = 'open' AND a.person_id <> b.person_id
+             AND least(a.person_id, b.person_id) = least(?, ?) AND greatest(a.person_id, b.person_id) = greatest(?, ?)
+           ORDER BY v.match_probability DESC NULLS LAST""",
+        [persons.get(rec_a), persons.get(rec_b)] * 2,
+    )
     audit.record(
         ctx,
         store,
@@ -129,6 +137,9 @@ def explain_pair(
         "identifiers_differing": differing,
         "probabilistic": _waterfall(store, model_path, left, right) if model_path.exists() else None,
         "steward_decision": [dict(zip(("decision", "actor", "reason"), d, strict=True)) for d in decision],
+        "held_for_review": [  # why the two persons were not made one, while a reviewer has not decided
+            dict(zip(("left", "right", "reason", "probability"), h, strict=True)) for h in held
+        ],
     }
 
 
