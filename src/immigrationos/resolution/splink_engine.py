@@ -138,7 +138,7 @@ def _hold_contested_sql(auto_threshold: float, margin: float) -> list[str]:
     so a human does. "Near" is within ``margin`` match-weight units (a Bayes factor of 2**margin)."""
     accepted = f"hold_reason IS NULL AND match_probability >= {auto_threshold}"
     reason = (
-        f"'{FITS_TWO_PERSONS} (records ' || min(g1.rec) || ' and ' || min(g2.rec) || "
+        f"'{FITS_TWO_PERSONS} (records ' || min(g1.rec || ' and ' || g2.rec) || "  # one conflicting pair
         f"', within {margin:g} match-weight units): a human decides which, if either'"
     )
     return [
