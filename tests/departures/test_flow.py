@@ -310,6 +310,28 @@ def test_arranged_travel_is_booked_once_per_itinerary(flow: Flow, store: Store) 
         )
 
 
+def test_one_person_is_paid_one_stipend_whatever_the_cases(flow: Flow, store: Store) -> None:
+    """A case matched to a person whose own case was paid is not paid again; a second stipend made before
+    resolution tied the two together shows in reconciliation."""
+    policy = default_policy()
+    paid = _case_of(store, flow.persons["strong"])
+    workflow.pay_stipend(OFFICER, store, policy, int(paid["case_id"]))  # idempotent: paid once
+    due = int(_case_of(store, flow.persons["unpaid"])["case_id"])
+    theirs = store.scalar("SELECT min(rec) FROM res_membership WHERE person_id = ?", [paid["person_id"]])
+    store.execute("UPDATE dep_cases SET matched_rec = ? WHERE case_id = ?", [theirs, due])
+    try:
+        with pytest.raises(TransitionError, match=f"already paid a stipend in case {paid['case_id']}"):
+            workflow.pay_stipend(OFFICER, store, policy, due)
+        assert reconcile(store, policy)["persons_paid_twice"] == []
+        store.execute("UPDATE dep_cases SET matched_rec = NULL WHERE case_id = ?", [due])
+        workflow.pay_stipend(OFFICER, store, policy, due)
+        store.execute("UPDATE dep_cases SET matched_rec = ? WHERE case_id = ?", [theirs, due])
+        assert reconcile(store, policy)["persons_paid_twice"] == [paid["person_id"]]
+    finally:
+        store.execute("UPDATE dep_cases SET matched_rec = NULL WHERE case_id = ?", [due])
+    assert reconcile(store, policy)["persons_paid_twice"] == []
+
+
 def test_an_unmerged_confirmation_shows_in_reconciliation(flow: Flow, store: Store) -> None:
     policy = default_policy()
     case = _case_of(store, flow.persons["unpaid"])

@@ -13,7 +13,7 @@ from typing import Any
 
 from immigrationos.context import RequestContext
 from immigrationos.departures.models import DeparturePolicy
-from immigrationos.departures.storage import CASES, ENTRIES, TXNS
+from immigrationos.departures.storage import CASES, EFFECTIVE_PERSON_SQL, ENTRIES, TXNS
 from immigrationos.store.engine import Store
 
 FUNDS = "assets:programme_funds"
@@ -87,6 +87,11 @@ def reconcile(store: Store, policy: DeparturePolicy) -> dict[str, Any]:
     twice = store.rows(
         f"SELECT case_id, count(*) FROM {TXNS} WHERE kind = 'stipend' GROUP BY 1 HAVING count(*) > 1"
     )
+    persons_twice = store.rows(
+        f"""WITH person AS ({EFFECTIVE_PERSON_SQL})
+            SELECT p.person FROM {TXNS} t JOIN person p USING (case_id) WHERE t.kind = 'stipend'
+            GROUP BY p.person HAVING count(DISTINCT t.case_id) > 1 ORDER BY 1"""
+    )
     confirms = ", ".join(f"'{g.value}'" for g in policy.releases_stipend)
     payments = store.rows(f"""
         SELECT t.txn_id, t.case_id, t.amount, t.evidence_rec, t.evidence_grade, c.person_id,
@@ -115,6 +120,7 @@ def reconcile(store: Store, policy: DeparturePolicy) -> dict[str, Any]:
         "credits": str(totals[1]),
         "stipends": len(payments),
         "cases_paid_twice": [int(c) for c, _n in twice],
+        "persons_paid_twice": [int(p) for (p,) in persons_twice],
         "payments_with_issues": issues,
         "reentered_after_payment": [
             int(c)

@@ -73,3 +73,8 @@ def record_transition(
         [case_id, from_state, to_state, actor, purpose, reason, evidence_rec],
     )
     store.execute(f"UPDATE {CASES} SET state = ?, updated_at = now() WHERE case_id = ?", [to_state, case_id])
+
+
+# (case_id, person): whom each case stands for, the person its registration was matched to if any.
+EFFECTIVE_PERSON_SQL = f"""SELECT c.case_id, coalesce(m.person_id, c.person_id) AS person FROM {CASES} c
+                            LEFT JOIN res_membership m ON m.rec = c.matched_rec"""

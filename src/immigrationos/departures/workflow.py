@@ -18,7 +18,7 @@ from immigrationos.context import Purpose, RequestContext, require_context
 from immigrationos.departures import ledger
 from immigrationos.departures.cases import held_pairs_sql
 from immigrationos.departures.models import ALLOWED, CaseState, DeparturePolicy, Grade
-from immigrationos.departures.storage import CASES, TRANSITIONS, TXNS, record_transition
+from immigrationos.departures.storage import CASES, EFFECTIVE_PERSON_SQL, TRANSITIONS, TXNS, record_transition
 from immigrationos.errors import NotFoundError, TransitionError
 from immigrationos.store.engine import Store
 from immigrationos.transitions import require_transition
@@ -105,6 +105,7 @@ def pay_stipend(ctx: RequestContext, store: Store, policy: DeparturePolicy, case
             return Payment(case_id, int(txn), Decimal(amount), already_paid=True, evidence_rec=str(rec))
         if case["flag_reason"]:
             raise TransitionError(f"case {case_id} is flagged ({case['flag_reason']}): no stipend is due")
+        _refuse_a_second_stipend(store, case_id)
         current = _require_transition(case, CaseState.STIPEND_PAID, " before a confirmed departure")
         grade = Grade(case["evidence_grade"]) if case["evidence_grade"] else None
         if grade not in policy.releases_stipend or not case["evidence_rec"]:
@@ -146,6 +147,24 @@ def pay_stipend(ctx: RequestContext, store: Store, policy: DeparturePolicy, case
         already_paid=False,
         evidence_rec=str(case["evidence_rec"]),
     )
+
+
+def _refuse_a_second_stipend(store: Store, case_id: int) -> None:
+    """One person, at most one stipend: a case matched to a person, or a person's case that resolution
+    later finds is another case's person, is not paid when another case of that person was."""
+    other = store.rows(
+        f"""WITH person AS ({EFFECTIVE_PERSON_SQL})
+            SELECT t.case_id, me.person FROM person me JOIN person them ON them.person = me.person
+            JOIN {TXNS} t ON t.case_id = them.case_id AND t.kind = 'stipend'
+            WHERE me.case_id = ? AND them.case_id <> me.case_id ORDER BY t.case_id LIMIT 1""",
+        [case_id],
+    )
+    if other:
+        paid_case, person = other[0]
+        raise TransitionError(
+            f"case {case_id}: person {person} was already paid a stipend in case {paid_case}: "
+            "one person, one stipend (close this case as a duplicate)"
+        )
 
 
 def pay_all_due(ctx: RequestContext, store: Store, policy: DeparturePolicy) -> list[Payment]:
