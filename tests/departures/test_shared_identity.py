@@ -282,3 +282,30 @@ def test_a_match_to_a_person_with_a_case_of_their_own_is_refused(store: Store) -
         workflow.match_registration(
             OFFICER, store, int(held["case_id"]), record="self_departure_app:N-2-R", reason="same person"
         )
+
+
+def test_the_matched_persons_own_registration_joins_the_matched_case(
+    namesakes: Namesakes, tmp_path: Path
+) -> None:
+    """One person, one case: the person a registration was matched to registers again, with a passport;
+    their new case is merged into the matched one."""
+    person = namesakes.who["alone_left"]
+    again = _registration(
+        10, person, namesakes.as_of - timedelta(days=5), namesakes.as_of + timedelta(days=9)
+    )
+    again |= {k: person[k] for k in ("passport_number", "passport_country")}
+    feed = _write(tmp_path / "self_departure_app-again.csv", [again])
+    with store_session(Settings(home=namesakes.home)) as store:
+        matched = int(_case(store, "SD-NAMESAKE000")["case_id"])
+        process_feed(
+            OFFICER, store, [feed], catalog=default_catalog(), policy=default_policy(), as_of=namesakes.as_of
+        )
+        assert _person_of(store, "self_departure_app:N-10-R") == person["person_id"]
+        own = store.record(
+            "SELECT state, closed_reason FROM dep_cases WHERE registration_ids[1] = 'SD-NAMESAKE010'"
+        )
+        assert own == {"state": "closed", "closed_reason": f"merged into case {matched}"}
+        case = _case(store, "SD-NAMESAKE000")
+        assert case["case_id"] == matched
+        assert "SD-NAMESAKE010" in case["registration_ids"]
+        assert sync_cases(OFFICER, store, default_policy(), namesakes.as_of).transitions == 0

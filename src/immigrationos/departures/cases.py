@@ -18,7 +18,7 @@ import pandas as pd
 from immigrationos.audit import log as audit
 from immigrationos.context import RequestContext
 from immigrationos.departures.models import ALLOWED, GRADE_RANK, CaseState, DeparturePolicy, Grade
-from immigrationos.departures.storage import CASES, TRANSITIONS, TXNS
+from immigrationos.departures.storage import CASES, EFFECTIVE_PERSON_SQL, TRANSITIONS, TXNS
 from immigrationos.lifecycle.storage import EVENTS, FLAGS, STATUS
 from immigrationos.resolution.reasons import WHO_COULD_IT_BE
 from immigrationos.store.engine import Store
@@ -53,17 +53,23 @@ def _rank_list(grades: frozenset[Grade]) -> str:
     return ", ".join(str(GRADE_RANK[g]) for g in sorted(grades)) or "NULL"
 
 
-def _assign_cases_to_persons(store: Store, ctx: RequestContext, report: SyncReport) -> None:
-    """Point each case at the person now holding its first registration; merge cases that meet."""
+def _assign_cases_to_persons(store: Store) -> None:
+    """Point each case at the person now holding its first registration."""
     store.execute(f"""
         UPDATE {CASES} c SET person_id = r.person_id FROM (
             SELECT c2.case_id, min(e.person_id) AS person_id FROM {CASES} c2
             JOIN {EVENTS} e ON e.kind = 'SELF_DEPARTURE_REGISTERED' AND e.code = c2.registration_ids[1]
             GROUP BY c2.case_id) r
         WHERE c.case_id = r.case_id AND c.person_id <> r.person_id""")
+
+
+def _merge_cases_of_one_person(store: Store, ctx: RequestContext, report: SyncReport) -> None:
+    """Close every open case but the first of each person: the registrant's own, or the person the
+    registration was matched to (whose own later registration then joins the matched case)."""
     duplicates = store.rows(f"""
-        SELECT case_id, state, first_value(case_id) OVER (PARTITION BY person_id ORDER BY case_id) AS keep
-        FROM {CASES} WHERE state <> 'closed' QUALIFY case_id <> keep""")
+        WITH person AS ({EFFECTIVE_PERSON_SQL})
+        SELECT c.case_id, c.state, first_value(c.case_id) OVER (PARTITION BY p.person ORDER BY c.case_id) AS keep
+        FROM {CASES} c JOIN person p USING (case_id) WHERE c.state <> 'closed' QUALIFY c.case_id <> keep""")
     for case_id, state, keep in duplicates:
         store.execute(
             f"UPDATE {CASES} SET closed_reason = ? WHERE case_id = ?", [f"merged into case {keep}", case_id]
@@ -334,8 +340,9 @@ def sync_cases(ctx: RequestContext, store: Store, policy: DeparturePolicy, as_of
     """Bring every case in step with the stored evidence (idempotent: a second run changes nothing)."""
     report = SyncReport()
     with store.transaction():
-        _assign_cases_to_persons(store, ctx, report)
+        _assign_cases_to_persons(store)
         _open_new_cases(store, ctx, policy, report)
+        _merge_cases_of_one_person(store, ctx, report)
         report.matched_by_departure = match_by_departure(store, policy)
         derive_facts(store, policy, as_of)
         _update_case_columns(store)
