@@ -413,6 +413,7 @@ def test_against_the_ground_truth(resolved: Path, world: Path, tmp_path: Path) -
     assert quality["truly_departed_unconfirmed"] == 0
     assert quality["false_confirmations"] == 0
     assert quality["unearned_payments"] == 0
+    assert quality["persons_paid_twice"] == 0
     corroborated = quality["matched_by_departure"]
     assert corroborated["correct"] == corroborated["cases"]
     assert quality["stipends_paid"] > 0

@@ -101,6 +101,7 @@ def departures_quality(store: Store, ground_truth: Path, policy: DeparturePolicy
         "unearned_payments": unearned,
         "ledger_balanced": books["balanced"],
         "payments_with_issues": len(books["payments_with_issues"]),
+        "persons_paid_twice": len(books["persons_paid_twice"]),
         "lawful_registrants": lawful,
         "flagged": flagged,
         "flagged_correctly": flagged_right,
