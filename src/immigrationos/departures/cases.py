@@ -127,8 +127,9 @@ def _strong_kinds(policy: DeparturePolicy) -> str:
 
 def match_by_departure(store: Store, policy: DeparturePolicy) -> int:
     """Match registrations that resolution held because several persons could have made them (they share
-    its name and birth date, or it fits two of them about equally well) to the one candidate with an exit record between the registration and the end of the grace period,
-    when no other candidate has one (the policy's ``match_by_departure``). Returns the cases matched."""
+    its name and birth date, or it fits two of them about equally well) to the one candidate with an
+    exit record between the registration and the end of the grace period, when no other candidate has
+    one (the policy's ``match_by_departure``). Returns the cases matched."""
     if not policy.match_by_departure:
         return 0
     app = f"'{APP}:%'"
