@@ -322,6 +322,9 @@ def test_one_person_is_paid_one_stipend_whatever_the_cases(flow: Flow, store: St
     try:
         with pytest.raises(TransitionError, match=f"already paid a stipend in case {paid['case_id']}"):
             workflow.pay_stipend(OFFICER, store, policy, due)
+        refused: list[tuple[int, str]] = []
+        workflow.pay_all_due(OFFICER, store, policy, refused)
+        assert [c for c, why in refused if "one person, one stipend" in why] == [due]
         assert reconcile(store, policy)["persons_paid_twice"] == []
         store.execute("UPDATE dep_cases SET matched_rec = NULL WHERE case_id = ?", [due])
         workflow.pay_stipend(OFFICER, store, policy, due)

@@ -259,9 +259,14 @@ def pay_command(
     if all_due == (case_id is not None):
         raise fail(ImmosError("name one case, or --all-due"), code=2)
     if all_due:
-        payments = _act(ctx, lambda st, store: workflow.pay_all_due(st.context(), store, default_policy()))
+        refused: list[tuple[int, str]] = []
+        payments = _act(
+            ctx, lambda st, store: workflow.pay_all_due(st.context(), store, default_policy(), refused)
+        )
         new = [p for p in payments if not p.already_paid]
         console.print(f"{len(new):,} stipends paid, {sum(p.amount for p in new):,} in total.")
+        for _case_id, reason in refused:
+            console.print(f"not paid: {reason}")
         return
     p = _act(
         ctx, lambda st, store: workflow.pay_stipend(st.context(), store, default_policy(), int(case_id or 0))

@@ -167,8 +167,14 @@ def _refuse_a_second_stipend(store: Store, case_id: int) -> None:
         )
 
 
-def pay_all_due(ctx: RequestContext, store: Store, policy: DeparturePolicy) -> list[Payment]:
-    """Pay every case whose departure is confirmed and not yet paid (each payment idempotent)."""
+def pay_all_due(
+    ctx: RequestContext,
+    store: Store,
+    policy: DeparturePolicy,
+    refused: list[tuple[int, str]] | None = None,
+) -> list[Payment]:
+    """Pay every case whose departure is confirmed and not yet paid (each payment idempotent); the
+    cases refused, with the reason, go to ``refused`` when given."""
     due = [
         int(c)
         for (c,) in store.rows(
@@ -179,8 +185,9 @@ def pay_all_due(ctx: RequestContext, store: Store, policy: DeparturePolicy) -> l
     for case_id in due:
         try:
             payments.append(pay_stipend(ctx, store, policy, case_id))
-        except TransitionError:
-            continue  # evidence below the stipend grade: shown by the report, never paid
+        except TransitionError as exc:  # evidence below the stipend grade, or a person already paid
+            if refused is not None:
+                refused.append((case_id, str(exc)))
     return payments
 
 
