@@ -195,8 +195,7 @@ def attach_new_records(
             created.append(first + i)
     report.new_persons = len(created)
     report.persons = set(assignment.values())
-    _write(ctx, store, report, assignment, links, review, created, in_scope)
-    storage.set_watermark(store, through, report.run_id)
+    _write(ctx, store, report, assignment, links, review, created, (in_scope, through))
     audit.record(
         ctx,
         store,
@@ -214,9 +213,10 @@ def _write(
     links: list[tuple[str, str, str]],
     review: list[tuple[str, str, str]],
     created: list[int],
-    in_scope: set[str],
+    resolved: tuple[set[str], int],
 ) -> None:
-    """Everything of one incremental run in one transaction."""
+    """Everything of one incremental run in one transaction, with what it resolved: the sources in its
+    scope and the last file it read (the watermark)."""
     run = report.run_id
     store.conn.register(
         "_inc_assign", pd.DataFrame({"rec": list(assignment), "person_id": list(assignment.values())})
@@ -242,7 +242,8 @@ def _write(
                     GROUP BY person_id""",
                 [created],
             )
-        storage.set_resolved_sources(store, in_scope)
+        storage.set_resolved_sources(store, resolved[0])
+        storage.set_watermark(store, resolved[1], run)
         store.execute(
             "INSERT INTO res_runs VALUES (?, now(), ?, ?, ?, ?, NULL, NULL, NULL, 'incremental')",
             [run, ctx.actor.user, ctx.purpose.value, report.new_records, len(created)],
