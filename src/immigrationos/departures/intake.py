@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from immigrationos.context import RequestContext, require_context
-from immigrationos.departures.cases import SyncReport, sync_cases
+from immigrationos.departures.cases import APP, SyncReport, sync_cases
 from immigrationos.departures.models import DeparturePolicy, Registration
 from immigrationos.errors import IngestError
 from immigrationos.lifecycle.events import append_events
@@ -30,8 +30,6 @@ from immigrationos.resolution.incremental import AttachReport, attach_new_record
 from immigrationos.sources.ingest import FileReport, ingest_file
 from immigrationos.sources.models import Catalog
 from immigrationos.store.engine import Store
-
-APP = "self_departure_app"
 
 
 @dataclass

@@ -16,7 +16,7 @@ from immigrationos.access.policy import require_purpose
 from immigrationos.audit import log as audit
 from immigrationos.context import Purpose, RequestContext, require_context
 from immigrationos.departures import ledger
-from immigrationos.departures.cases import held_pairs_sql
+from immigrationos.departures.cases import APP, held_pairs_sql
 from immigrationos.departures.models import ALLOWED, CaseState, DeparturePolicy, Grade
 from immigrationos.departures.storage import CASES, EFFECTIVE_PERSON_SQL, TRANSITIONS, TXNS, record_transition
 from immigrationos.errors import NotFoundError, TransitionError
@@ -267,7 +267,7 @@ def match_registration(ctx: RequestContext, store: Store, case_id: int, *, recor
         if person is None:
             raise NotFoundError(f"no resolved record {record!r}")
         others = store.scalar(
-            "SELECT count(*) FROM res_membership WHERE person_id = ? AND rec NOT LIKE 'self_departure_app:%'",
+            f"SELECT count(*) FROM res_membership WHERE person_id = ? AND rec NOT LIKE '{APP}:%'",
             [case["person_id"]],
         )
         if others:
@@ -294,7 +294,7 @@ def match_registration(ctx: RequestContext, store: Store, case_id: int, *, recor
             store,
             "departures.match",
             subject_person=int(person),
-            sources=("self_departure_app", record.split(":", 1)[0]),
+            sources=(APP, record.split(":", 1)[0]),
             justification=f"case {case_id} matched to {record}: {reason}",
         )
 
@@ -309,9 +309,7 @@ def case_view(ctx: RequestContext, store: Store, case_id: int) -> dict[str, Any]
     require_context(ctx)
     require_purpose(ctx, READ_PURPOSES, "a departure case", store)
     case = _case(store, case_id)
-    audit.record(
-        ctx, store, "departures.show", subject_person=int(case["person_id"]), sources=("self_departure_app",)
-    )
+    audit.record(ctx, store, "departures.show", subject_person=int(case["person_id"]), sources=(APP,))
     if case["state"] == CaseState.REGISTERED.value or case["matched_rec"]:
         case["candidates"] = registration_candidates(store, case)
     case["transitions"] = [
@@ -376,7 +374,7 @@ def list_cases(
         ctx,
         store,
         "departures.list",
-        sources=("self_departure_app",),
+        sources=(APP,),
         justification=f"state {state or 'any'}: {len(rows)} cases",
     )
     return rows

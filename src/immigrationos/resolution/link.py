@@ -176,10 +176,7 @@ def _available(conn: duckdb.DuckDBPyConnection, tables: list[str]) -> set[str]:
 
 def _usable_rules(rules: list[Any], columns: set[str]) -> list[str]:
     needed = {"dob", "family1", "given1", "postal_code", "birth_year", "family_joined", "given_joined"}
-    needed |= {
-        "given_sound",
-        "family_sound",
-    }  # profiles only: a file's records are blocked on birth date alone
+    needed |= {"given_sound", "family_sound"}  # profiles only: a file's records are blocked without them
     return [r for r in rules if all(c in columns or f"l.{c}" not in r for c in needed)]
 
 
